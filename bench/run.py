@@ -1,0 +1,151 @@
+"""Time flylint end to end (process start included) on generated corpora.
+
+    python bench/run.py                 # 200 generated fly.toml files
+    python bench/run.py --count 1000
+    python bench/run.py --dir ../shared/corpus/fly   # real files, passed explicitly
+
+Each figure is the best of --repeat runs of the installed ``flylint`` command, next to
+a floor: ``python3 -c`` parsing the same files with tomllib and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATE = """\
+# fly.toml app configuration file generated for {app}
+app = "{app}"
+primary_region = "{region}"
+
+[build]
+  dockerfile = "Dockerfile"
+
+[env]
+  PORT = "{port}"
+  LOG_LEVEL = "info"
+  PUBLIC_URL = "https://{app}.fly.dev"
+  {extra_env}
+
+[http_service]
+  internal_port = {port}
+  force_https = {force_https}
+  auto_stop_machines = "stop"
+  auto_start_machines = true
+  min_machines_running = 0
+  processes = ["app"]
+
+  [http_service.concurrency]
+    type = "requests"
+    soft_limit = 200
+    hard_limit = 250
+
+[[vm]]
+  memory = "1gb"
+  cpu_kind = "shared"
+  cpus = 1
+{services}"""
+
+SERVICES = """
+[[services]]
+  internal_port = {port}
+  protocol = "tcp"
+
+  [[services.ports]]
+    handlers = ["http"]
+    port = 80
+
+  [[services.ports]]
+    handlers = ["tls", "http"]
+    port = 443
+"""
+
+EXTRA_ENV = [
+    'BILLING_API_URL = "https://billing-{n}.fly.dev"',
+    'DATABASE_URL = "postgres://app:${{DB_PASSWORD}}@db-{n}.internal:5432/app"',
+    'SMTP_PASSWORD = "summer-Rain-{n}"',
+    'FEATURE_FLAGS = "search,checkout"',
+]
+
+
+def generate(directory: Path, count: int) -> list[Path]:
+    rng = random.Random(20261122)
+    paths = []
+    for n in range(count):
+        app_dir = directory / f"app-{n:04d}"
+        app_dir.mkdir(parents=True)
+        text = TEMPLATE.format(
+            app=f"app-{n}",
+            region=rng.choice(["ams", "iad", "sjc", "fra", "nrt"]),
+            port=rng.choice([3000, 8080, 8000, 4000]),
+            extra_env=EXTRA_ENV[n % len(EXTRA_ENV)].format(n=n),
+            force_https=rng.choice(["true", "true", "false"]),
+            services=SERVICES.format(port=8080) if n % 5 == 0 else "",
+        )
+        path = app_dir / ("fly.toml" if n % 7 else "fly.staging.toml")
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def best_of(command: list[str], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if result.returncode not in (0, 1):
+            sys.exit(f"{command[0]} failed ({result.returncode}): {result.stderr.decode()[:500]}")
+        best = min(best, elapsed)
+    return best
+
+
+FLOOR = (
+    "import sys, tomllib\n"
+    "for name in sys.argv[1:]:\n"
+    "    with open(name, 'rb') as f:\n"
+    "        tomllib.load(f)\n"
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200, help="generated fly.toml files")
+    parser.add_argument("--dir", type=Path, help="time these *.toml files instead")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    flylint = shutil.which("flylint") or str(Path(sys.executable).parent / "flylint")
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.dir:
+            files = sorted(args.dir.glob("*.toml"))
+            label = f"{len(files)} fly.toml files from {args.dir}"
+        else:
+            files = generate(Path(tmp), args.count)
+            label = f"{len(files)} generated fly.toml files"
+        names = [str(path) for path in files]
+        floor = best_of([sys.executable, "-c", FLOOR, *names], args.repeat)
+        lint_files = best_of([flylint, "check", "--format", "concise", *names], args.repeat)
+        one = best_of([flylint, "check", "--format", "concise", names[0]], args.repeat)
+        one_floor = best_of([sys.executable, "-c", FLOOR, names[0]], args.repeat)
+        if not args.dir:
+            lint_dir = best_of([flylint, "check", "--format", "concise", tmp], args.repeat)
+
+    print(f"{label}, best of {args.repeat} runs (process start included):")
+    print(f"  flylint check FILES...   {lint_files * 1000:8.1f} ms")
+    if not args.dir:
+        print(f"  flylint check DIR        {lint_dir * 1000:8.1f} ms  (directory walk included)")
+    print(f"  floor (tomllib only)     {floor * 1000:8.1f} ms  ratio {lint_files / floor:.2f}x")
+    print(f"  one file: flylint        {one * 1000:8.1f} ms")
+    print(f"  one file: floor          {one_floor * 1000:8.1f} ms  ratio {one / one_floor:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""Network addresses in configuration values: Fly hostnames, public IPs, database URLs.
+
+Shared by every rule that asks "does this value point at a public host?" (FLY302,
+FLY401, FLY402), whatever file the value comes from.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flylint import data
+
+_LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,30}")
+_TOKEN_BREAKS = re.compile(r"[\s,;\"'()\[\]{}<>]")
+
+
+@dataclass(frozen=True, slots=True)
+class FlyDevTarget:
+    app: str  # lower-cased app name
+    scheme: str | None  # lower-cased, when the value names one
+    port: int | None
+
+    @property
+    def public_url(self) -> str:
+        """The public address as the value wrote it, without any userinfo (it may hold a
+        password)."""
+        prefix = f"{self.scheme}://" if self.scheme else ""
+        suffix = f":{self.port}" if self.port else ""
+        return f"{prefix}{self.app}.fly.dev{suffix}"
+
+
+def fly_dev_targets(value: str) -> list[FlyDevTarget]:
+    """Every ``APP.fly.dev`` address written in ``value``, in order.
+
+    Scans back from each ``.fly.dev`` over a bounded window rather than with one big
+    regex, so the cost stays linear on adversarial input.
+    """
+    lower = value.lower()
+    found: list[FlyDevTarget] = []
+    at = lower.find(".fly.dev")
+    while at != -1:
+        target = _target_at(lower, at)
+        if target is not None:
+            found.append(target)
+        at = lower.find(".fly.dev", at + 8)
+    return found
+
+
+def _target_at(lower: str, at: int) -> FlyDevTarget | None:
+    end = at + len(".fly.dev")
+    if end < len(lower) and (lower[end] in _LABEL or lower[end] == "."):
+        return None  # "x.fly.dev.example.com", "x.fly.devices"
+    start = at
+    while start > 0 and at - start < 63 and lower[start - 1] in _LABEL:
+        start -= 1
+    app = lower[start:at]
+    if not app or app.startswith("-") or (start > 0 and lower[start - 1] == "."):
+        return None  # no label, or a deeper name that is not an app's
+    port = None
+    if end < len(lower) and lower[end] == ":":
+        digits = re.match(r"\d{1,5}", lower[end + 1 : end + 6])
+        port = int(digits.group()) if digits else None
+    # The scheme, if any, is in the same token: "wss://user:pw@app.fly.dev".
+    window = lower[max(0, start - 300) : start]
+    breaks = list(_TOKEN_BREAKS.finditer(window))
+    token = window[breaks[-1].end() :] if breaks else window
+    scheme = None
+    if "://" in token:
+        candidate = token[: token.index("://")]
+        if _SCHEME.fullmatch(candidate):
+            scheme = candidate
+    return FlyDevTarget(app, scheme, port)
+
+
+def is_public_ip(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_global
+
+
+def private_address(app: str, port: int | None, scheme: str = "http") -> str:
+    """The private-network address to use instead of ``app.fly.dev``."""
+    where = f":{port}" if port else ":<internal_port>"
+    prefix = f"{scheme}://" if scheme else ""
+    return f"{prefix}{app}.internal{where} (or {prefix}{app}.flycast)"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTarget:
+    host: str  # lower-cased
+    port: int | None
+    engine: str  # "PostgreSQL", "Redis", ... or "database"
+    fly_app: str | None  # set when the host is APP.fly.dev
+
+
+@functools.cache
+def _database_catalog() -> tuple[dict[str, str], tuple[str, ...]]:
+    catalog = data.catalog("databases")
+    return catalog["url_schemes"], tuple(catalog["host_keys"])
+
+
+def is_database_host_key(key: str) -> bool:
+    _, host_keys = _database_catalog()
+    upper = key.upper()
+    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in host_keys)
+
+
+def database_target(value: str) -> DatabaseTarget | None:
+    """The host of a database URL (``postgres://...``), or None when it is not one."""
+    schemes, _ = _database_catalog()
+    scheme, sep, _ = value.partition("://")
+    scheme = scheme.strip().lower()
+    base = scheme if scheme == "mongodb+srv" else scheme.split("+", 1)[0]
+    if not sep or base not in schemes:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return _target(host, port, schemes[base])
+
+
+def database_host_target(value: str) -> DatabaseTarget | None:
+    """The host named by a database host setting (``PGHOST = "db.fly.dev"``)."""
+    host, _, port = value.strip().partition(":")
+    if not host or "/" in host:
+        return None
+    return _target(host.lower(), int(port) if port.isdigit() else None, "database")
+
+
+def _target(host: str, port: int | None, engine: str) -> DatabaseTarget:
+    targets = fly_dev_targets(host)
+    fly_app = targets[0].app if targets and host.endswith(".fly.dev") else None
+    return DatabaseTarget(host, port, engine, fly_app)
+
+
+def is_public_database(target: DatabaseTarget) -> bool:
+    return target.fly_app is not None or is_public_ip(target.host)
+
+
+@functools.cache
+def _service_catalog() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    catalog = data.catalog("service-urls")
+    return (
+        tuple(catalog["service_keys"]),
+        tuple(catalog["self_keys"]),
+        tuple(catalog["browser_prefixes"]),
+    )
+
+
+def is_service_address_key(key: str) -> bool:
+    """A setting that holds the address of a service the app calls (``BILLING_API_URL``).
+
+    Not: settings that describe the app itself or links people follow, and browser-facing
+    settings (``NEXT_PUBLIC_*``), whose public URLs are expected.
+    """
+    service_keys, self_keys, browser_prefixes = _service_catalog()
+    upper = key.upper()
+    if upper.startswith(browser_prefixes):
+        return False
+    if any(fnmatch.fnmatchcase(upper, pattern) for pattern in self_keys):
+        return False
+    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in service_keys)

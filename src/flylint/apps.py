@@ -1,0 +1,55 @@
+"""The app map: each fly.toml is an app; a repository may hold several (a monorepo)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flylint.flytoml import FlyConfig
+
+
+@dataclass(frozen=True, slots=True)
+class HstsSetting:
+    """HSTS as the app's code or framework sets it (Rails and Phoenix ``force_ssl``; Django,
+    Talisman, a middleware), for FLY202/FLY203."""
+
+    path: Path
+    line: int
+    max_age: int | None  # None: set without a parsable max-age
+
+
+@dataclass(slots=True)
+class App:
+    config: FlyConfig
+    # HSTS that code analysers found in the app's own source; fly.toml rules consult it.
+    code_hsts: list[HstsSetting] = field(default_factory=list)
+
+    @property
+    def name(self) -> str | None:
+        return self.config.app_name
+
+    @property
+    def directory(self) -> Path:
+        return self.config.source.path.parent
+
+    @property
+    def internal_port(self) -> int | None:
+        """The port the app listens on: ``[http_service]``'s, else the first service's."""
+        candidates = [self.config.table("http_service")]
+        candidates += [table for _, table in self.config.tables("services")]
+        for table in candidates:
+            port = table.get("internal_port")
+            if isinstance(port, int) and not isinstance(port, bool):
+                return port
+        return None
+
+
+@dataclass(slots=True)
+class Project:
+    apps: list[App]
+
+    def app_named(self, name: str) -> App | None:
+        for app in self.apps:
+            if app.name == name:
+                return app
+        return None

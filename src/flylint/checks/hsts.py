@@ -1,0 +1,110 @@
+"""FLY202 (no HSTS header on a public HTTP service) and FLY203 (HSTS max-age too short)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flylint.context import FlyTomlContext
+from flylint.flytoml import handlers, port_number
+from flylint.model import Diagnostic
+from flylint.toml_locations import KeyPath
+
+SIX_MONTHS = 15_768_000
+RECOMMENDED = "max-age=63072000; includeSubDomains"
+_HEADERS = ("http_options", "response", "headers")
+_MAX_AGE = re.compile(r'(?:^|;)\s*max-age\s*=\s*"?(\d{1,12})"?\s*(?:;|$)', re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A public HTTP service: ``[http_service]`` or one ``[[services]]`` entry."""
+
+    path: KeyPath
+    label: str
+    header_tables: list[KeyPath]  # where its ports' response headers live
+    headers_hint: str  # where to add the header, for the message
+
+
+def _entries(ctx: FlyTomlContext) -> Iterator[_Entry]:
+    config = ctx.config
+    if isinstance(config.data.get("http_service"), dict):
+        yield _Entry(
+            ("http_service",),
+            "[http_service]",
+            [("http_service", *_HEADERS)],
+            "[http_service.http_options.response.headers]",
+        )
+    for service_path, _ in config.tables("services"):
+        ports = config.tables(*service_path, "ports")
+        serving = [
+            port
+            for _, port in ports
+            if "http" in handlers(port) and port.get("force_https") is not True
+        ]
+        if not serving:
+            continue  # private, TCP-only, or only redirecting to HTTPS
+        number = port_number(serving[-1].get("port"))
+        yield _Entry(
+            service_path,
+            "[[services]]",
+            [(*port_path, *_HEADERS) for port_path, _ in ports],
+            "[services.ports.http_options.response.headers]"
+            + (f" of its port {number}" if number is not None else ""),
+        )
+
+
+def _hsts_header(headers: Any) -> tuple[str, Any] | None:
+    if not isinstance(headers, dict):
+        return None
+    for name, value in headers.items():
+        # An empty value tells Fly's proxy to drop the header: that is not setting it.
+        if name.lower() == "strict-transport-security" and value not in ("", False, None):
+            return name, value
+    return None
+
+
+def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
+    config = ctx.config
+    for entry in _entries(ctx):
+        found = False
+        for table_path in entry.header_tables:
+            header = _hsts_header(config.get(table_path))
+            if header is None:
+                continue
+            found = True
+            name, value = header
+            weakness = _weakness(value)
+            if weakness:
+                yield ctx.diagnostic(
+                    "FLY203",
+                    config.where((*table_path, name)).entry,
+                    f'Strict-Transport-Security {weakness}: use "{RECOMMENDED}"',
+                    ".".join(map(str, (*table_path, name))),
+                )
+        if found or ctx.app.code_hsts:
+            continue
+        headers_tables = [p for p in entry.header_tables if p in config.locations]
+        where = config.where(headers_tables[0] if headers_tables else entry.path)
+        yield ctx.diagnostic(
+            "FLY202",
+            where.key,
+            f"{entry.label} sends no Strict-Transport-Security header: add "
+            f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}',
+            ".".join(map(str, entry.path)),
+        )
+
+
+def _weakness(value: Any) -> str | None:
+    """Why an HSTS header value is too weak, or None when its max-age is six months or more."""
+    if not isinstance(value, str):
+        return "must be a string with a max-age"
+    match = _MAX_AGE.search(value)
+    if match is None:
+        return "has no valid max-age"
+    seconds = int(match.group(1))
+    if seconds < SIX_MONTHS:
+        return f"max-age={seconds} is under six months ({SIX_MONTHS} seconds)"
+    return None

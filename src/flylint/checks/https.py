@@ -1,0 +1,55 @@
+"""FLY201: an HTTP service that does not force HTTPS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flylint.context import FlyTomlContext
+from flylint.flytoml import handlers, port_number
+from flylint.model import Diagnostic
+
+
+def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
+    config = ctx.config
+    service = config.data.get("http_service")
+    if isinstance(service, dict) and service.get("force_https") is not True:
+        written = config.locations.get(("http_service", "force_https"))
+        span = written.entry if written else config.where(("http_service",)).key
+        yield ctx.diagnostic(
+            "FLY201",
+            span,
+            f"{_why(service)}: set force_https = true under [http_service]",
+            "http_service",
+        )
+
+    for service_path, service in config.tables("services"):
+        for port_path, port in config.tables(*service_path, "ports"):
+            served = handlers(port)
+            if "http" not in served or "tls" in served or port.get("force_https") is True:
+                continue
+            written = config.locations.get((*port_path, "force_https"))
+            span = written.entry if written else config.where(port_path).key
+            number = port_number(port.get("port"))
+            label = f"port {number}" if number is not None else "this port"
+            # flyctl reads force_https only per port; on the service it does nothing.
+            misplaced = (
+                " (force_https on [[services]] itself has no effect)"
+                if "force_https" in service
+                else ""
+            )
+            yield ctx.diagnostic(
+                "FLY201",
+                span,
+                f"{label} serves plain HTTP{misplaced}: set force_https = true in this "
+                "[[services.ports]] entry",
+                ".".join(map(str, port_path)),
+            )
+
+
+def _why(service: dict) -> str:
+    value = service.get("force_https")
+    if value is None:
+        return "[http_service] serves plain HTTP (no force_https)"
+    if value is False:
+        return "force_https = false serves plain HTTP"
+    return f"force_https must be the boolean true, not {value!r}"

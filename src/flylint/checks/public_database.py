@@ -1,0 +1,108 @@
+"""FLY301: a database exposed as a public service."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from flylint import data
+from flylint.context import FlyTomlContext
+from flylint.flytoml import handlers, port_number
+from flylint.model import Diagnostic, Span
+from flylint.toml_locations import KeyPath
+
+
+@functools.cache
+def _catalog() -> tuple[dict[int, str], dict[str, str], frozenset[str]]:
+    catalog = data.catalog("databases")
+    ports = {int(port): engine for port, engine in catalog["ports"].items()}
+    return ports, catalog["images"], frozenset(catalog["postgres_handlers"])
+
+
+def database_image(image: Any) -> str | None:
+    """The database an image reference runs (``postgres:16-alpine`` -> PostgreSQL), if any."""
+    if not isinstance(image, str) or not image.strip():
+        return None
+    _, images, _ = _catalog()
+    reference = image.strip().lower().split("@", 1)[0]
+    name, _, tag = reference.rpartition(":")
+    if not name or "/" in tag:  # no tag, or the colon was a registry port
+        name = reference
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]  # a registry host
+    if parts and parts[0] == "library":
+        parts = parts[1:]
+    path = "/".join(parts)
+    return images.get(path) or (images.get(parts[-1]) if parts else None)
+
+
+def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
+    config = ctx.config
+    app = ctx.app.name or "<app>"
+    image_engine = database_image(config.get(("build", "image")))
+    entries: list[tuple[KeyPath, str, dict[str, Any], list[tuple[KeyPath, dict[str, Any]]]]] = []
+    service = config.data.get("http_service")
+    if isinstance(service, dict):
+        entries.append((("http_service",), "[http_service]", service, []))
+    for path, table in config.tables("services"):
+        ports = config.tables(*path, "ports")
+        if ports:  # a service without public ports is reachable only over the private network
+            entries.append((path, "[[services]]", table, ports))
+
+    for path, label, table, ports in entries:
+        found = _reason(ctx, app, label, path, table, ports, image_engine)
+        if found is not None:
+            span, message = found
+            yield ctx.diagnostic("FLY301", span, message, ".".join(map(str, path)))
+
+
+def _reason(
+    ctx: FlyTomlContext,
+    app: str,
+    label: str,
+    path: KeyPath,
+    table: dict[str, Any],
+    ports: list[tuple[KeyPath, dict[str, Any]]],
+    image_engine: str | None,
+) -> tuple[Span, str] | None:
+    """Where and why this service exposes a database: the strongest evidence only."""
+    db_ports, _, pg_handlers = _catalog()
+    config = ctx.config
+    internal = port_number(table.get("internal_port"))
+    private = f"connect over {app}.flycast or {app}.internal:{internal or '<port>'} instead"
+
+    def port_span(port_path: KeyPath) -> Span:
+        written = config.locations.get((*port_path, "port"))
+        return written.entry if written else config.where(port_path).key
+
+    for port_path, port in ports:
+        if pg_handlers.intersection(handlers(port)):
+            number = port_number(port.get("port"))
+            return port_span(port_path), (
+                f"{label} exposes PostgreSQL on public port {number} (pg_tls): it is reachable "
+                f"from the internet while the app holds a public IP; check with fly ips list "
+                f"-a {app}, release them with fly ips release, and {private}"
+            )
+    for port_path, port in ports:
+        number = port_number(port.get("port"))
+        if number in db_ports:
+            return port_span(port_path), (
+                f"{label} exposes {db_ports[number]} on public port {number}: remove the public "
+                f"port and {private}"
+            )
+    header = config.where(path).key
+    if internal in db_ports:
+        public = [n for _, port in ports if (n := port_number(port.get("port"))) is not None]
+        via = f"public port {public[0]}" if public else "the internet"
+        return header, (
+            f"{label} exposes {db_ports[internal]} (internal port {internal}) on {via}: "
+            f"remove the public service and {private}"
+        )
+    if image_engine is not None:
+        return header, (
+            f"{label} exposes the database image [build] image ({image_engine}) to the "
+            f"internet: remove the public service and {private}"
+        )
+    return None

@@ -1,0 +1,131 @@
+"""Command line: ``flylint check``, ``flylint rule``, ``flylint --version``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from flylint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _ids(value: str) -> list[str]:
+    return [part for part in value.replace(" ", ",").split(",") if part]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from flylint.output import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="flylint",
+        description="Static security linter for apps deployed on Fly.io.",
+    )
+    parser.add_argument("--version", action="version", version=f"flylint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="lint fly.toml files, Dockerfiles and Python source",
+        description="Lint PATHs (files or directories, default: the current directory).",
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    check.add_argument("--output", type=Path, metavar="FILE", help="write the output to FILE")
+    check.add_argument(
+        "--select", type=_ids, metavar="IDS", help="only these rules (ids or prefixes, e.g. FLY1)"
+    )
+    check.add_argument(
+        "--ignore", type=_ids, default=[], metavar="IDS", help="skip these rules (ids or prefixes)"
+    )
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when there are findings"
+    )
+
+    rule = commands.add_parser("rule", help="print a rule's documentation")
+    rule.add_argument("rule_id", nargs="?", metavar="RULE", help="a rule id such as FLY201")
+    rule.add_argument("--all", action="store_true", help="list every rule")
+    return parser
+
+
+def _use_color(stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _check(args: argparse.Namespace) -> int:
+    from flylint import engine, registry
+    from flylint.discovery import find_git_root
+    from flylint.output import OutputOptions, render
+
+    selected = registry.select(args.select, args.ignore)
+    run = engine.lint(args.paths or [Path(".")], selected)
+    for missing in run.missing:
+        print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
+
+    cwd = Path.cwd()
+    root = find_git_root(cwd) or cwd
+    to_file = args.output is not None
+    options = OutputOptions(root=root, color=not to_file and _use_color(sys.stdout))
+    rendered = render(args.format, run.report, options)
+    if to_file:
+        args.output.write_text(rendered, encoding="utf-8")
+    else:
+        sys.stdout.write(rendered)
+
+    if run.missing or any(notice.error for notice in run.report.notices):
+        return EXIT_ERROR
+    if run.report.diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from flylint import data, docs
+
+    known = data.rules()
+    if args.all or not args.rule_id:
+        for info in known.values():
+            print(f"{info.id}  {info.name:<28} {info.summary}")
+        return EXIT_CLEAN
+    info = known.get(args.rule_id.upper())
+    if info is None:
+        print(f"flylint: error: unknown rule {args.rule_id!r}", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(docs.rule_page(info))
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from flylint.registry import UsageError
+
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
+        return int(exc.code or 0)
+    try:
+        if args.command == "check":
+            return _check(args)
+        return _rule(args)
+    except UsageError as exc:
+        print(f"flylint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"flylint: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # the contract is exit 2, never a bare traceback
+        print(
+            f"flylint: internal error: {type(exc).__name__}. Please report it at "
+            "https://github.com/flylint/flylint/issues (run with FLYLINT_DEBUG=1 for details).",
+            file=sys.stderr,
+        )
+        if os.environ.get("FLYLINT_DEBUG"):
+            raise
+        return EXIT_ERROR

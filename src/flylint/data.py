@@ -1,0 +1,120 @@
+"""Loads the declarative rule data and catalogs from ``rules/`` (shipped in the wheel)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+from flylint.model import FileKind
+
+LEVELS = ("error", "warning", "note")
+PRECISIONS = ("very-high", "high", "medium", "low")
+
+
+class DataError(Exception):
+    """The rule data shipped with flylint is inconsistent (a packaging or development bug)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    kind: str  # "bad" or "good"
+    path: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    name: str
+    summary: str
+    level: str
+    security_severity: float
+    precision: str
+    tags: tuple[str, ...]
+    files: tuple[FileKind, ...]
+    module: str | None  # None: reported by the engine itself (FLY000)
+    description: str
+    rationale: str
+    fix: str
+    examples: tuple[Example, ...]
+    references: tuple[str, ...]
+
+    @property
+    def docs_url(self) -> str:
+        return f"{DOCS_BASE_URL}/{self.id}.md"
+
+
+DOCS_BASE_URL = "https://github.com/flylint/flylint/blob/main/docs/rules"
+
+
+@functools.cache
+def data_dir() -> Path:
+    """The rules/ directory: inside the installed wheel, or at the root of a source checkout."""
+    packaged = Path(str(resources.files("flylint"))) / "rules_data"
+    if packaged.is_dir():
+        return packaged
+    # Editable installs map only src/ into site-packages; the data stays at the repo root.
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    if checkout.is_dir():
+        return checkout
+    raise DataError(f"flylint rule data not found (looked in {packaged} and {checkout})")
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as f:
+        return tomllib.load(f)
+
+
+def _rule_from_data(raw: dict[str, Any], source: Path) -> RuleInfo:
+    try:
+        info = RuleInfo(
+            id=raw["id"],
+            name=raw["name"],
+            summary=raw["summary"],
+            level=raw["level"],
+            security_severity=float(raw["security_severity"]),
+            precision=raw["precision"],
+            tags=tuple(raw["tags"]),
+            files=tuple(FileKind(k) for k in raw["files"]),
+            module=raw.get("module"),
+            description=raw["description"].strip(),
+            rationale=raw["rationale"].strip(),
+            fix=raw["fix"].strip(),
+            examples=tuple(
+                Example(kind=e["kind"], path=e["path"], code=e["code"])
+                for e in raw.get("examples", [])
+            ),
+            references=tuple(raw.get("references", [])),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{source}: invalid rule data: {exc!r}") from exc
+    if source.stem != info.id:
+        raise DataError(f"{source}: file name does not match id {info.id}")
+    if info.level not in LEVELS or info.precision not in PRECISIONS:
+        raise DataError(f"{source}: unknown level or precision")
+    return info
+
+
+@functools.cache
+def rules() -> dict[str, RuleInfo]:
+    """Every rule, keyed by id, in id order."""
+    found = {}
+    for path in sorted((data_dir()).glob("FLY*.toml")):
+        info = _rule_from_data(_load_toml(path), path)
+        found[info.id] = info
+    return found
+
+
+@functools.cache
+def catalog(name: str) -> dict[str, Any]:
+    """A catalog the rules consult, from ``rules/catalogs/NAME.toml``."""
+    return _load_toml(data_dir() / "catalogs" / f"{name}.toml")

@@ -1,0 +1,153 @@
+"""Which files to lint: walk directories honouring .gitignore, classify files by name."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pathspec import GitIgnoreSpec
+
+from flylint.model import FileKind, Notice
+
+# Never worth walking: VCS internals, dependency trees and caches (as ruff and ripgrep do).
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".direnv"}
+)  # fmt: skip
+
+
+def classify(name: str) -> FileKind | None:
+    """The kind of file a name denotes when found in a directory walk, if flylint lints it."""
+    if name == "fly.toml" or (name.startswith("fly.") and name.endswith(".toml")):
+        return FileKind.FLY_TOML
+    if name.endswith(".py"):
+        return FileKind.PYTHON
+    lower = name.lower()
+    if (
+        lower in ("dockerfile", "containerfile")
+        or lower.startswith("dockerfile.")
+        or fnmatch.fnmatchcase(lower, "*.dockerfile")
+    ):
+        return FileKind.DOCKERFILE
+    return None
+
+
+def classify_explicit(path: Path) -> FileKind:
+    """A file named on the command line is always linted; unknown names are Fly config."""
+    return classify(path.name) or FileKind.FLY_TOML
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    path: Path
+    kind: FileKind
+
+
+@dataclass(slots=True)
+class Discovery:
+    targets: list[Target] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    missing: list[Path] = field(default_factory=list)  # named paths that do not exist
+
+
+def find_git_root(start: Path) -> Path | None:
+    for parent in (start, *start.parents):
+        if (parent / ".git").exists():
+            return parent
+    return None
+
+
+class _Ignores:
+    """The .gitignore files that apply to a directory, deepest last."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, GitIgnoreSpec | None] = {}
+
+    def spec(self, directory: Path) -> GitIgnoreSpec | None:
+        if directory not in self._cache:
+            spec = None
+            try:
+                lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                lines = None
+            if lines:
+                spec = GitIgnoreSpec.from_lines(lines.splitlines())
+            self._cache[directory] = spec
+        return self._cache[directory]
+
+    def ignored(self, path: Path, is_dir: bool, chain: list[Path]) -> bool:
+        # The deepest .gitignore that has an opinion decides, as in git.
+        for base in reversed(chain):
+            spec = self.spec(base)
+            if spec is None:
+                continue
+            rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+            verdict = spec.check_file(rel).include
+            if verdict is not None:
+                return verdict
+        return False
+
+
+def _ancestors_chain(directory: Path) -> list[Path]:
+    """Directories from the git root down to ``directory`` whose .gitignore files apply."""
+    absolute = directory.resolve()
+    root = find_git_root(absolute)
+    if root is None:
+        return [directory]
+    relative_parts = absolute.relative_to(root).parts
+    chain = [root]
+    for part in relative_parts:
+        chain.append(chain[-1] / part)
+    # Keep the user's spelling for the walked directory itself so reported paths stay relative.
+    chain[-1] = directory
+    return chain
+
+
+def discover(paths: Iterable[Path]) -> Discovery:
+    found = Discovery()
+    seen: set[Path] = set()
+    ignores = _Ignores()
+
+    def add(path: Path, kind: FileKind) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.targets.append(Target(path, kind))
+
+    for root in paths:
+        if root.is_dir():
+            _walk(root, _ancestors_chain(root), ignores, add, found.notices)
+        elif root.exists() or root.is_symlink():
+            add(root, classify_explicit(root))
+        else:
+            found.missing.append(root)
+    return found
+
+
+def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[Notice]) -> None:
+    stack: list[tuple[Path, list[Path]]] = [(root, chain)]
+    while stack:
+        directory, chain = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            notices.append(Notice(directory, f"cannot read directory: {exc.strerror or exc}", True))
+            continue
+        subdirs = []
+        for entry in entries:
+            path = directory / entry.name
+            # Symlinked directories are not followed: they can loop and they duplicate files.
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in SKIPPED_DIRS or ignores.ignored(path, True, chain):
+                    continue
+                subdirs.append(path)
+                continue
+            kind = classify(entry.name)
+            if kind is None or ignores.ignored(path, False, chain):
+                continue
+            add(path, kind)
+        # Reversed so that the stack pops directories in name order.
+        stack.extend((sub, [*chain, sub]) for sub in reversed(subdirs))

@@ -1,0 +1,67 @@
+"""The diagnostic model shared by parsers, rules and outputs."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class FileKind(str, enum.Enum):
+    FLY_TOML = "fly-toml"
+    DOCKERFILE = "dockerfile"
+    PYTHON = "python"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A region of a file: 1-based lines and columns, ``end_column`` exclusive (as in SARIF).
+
+    Columns count Unicode code points on the physical line.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def at_line(cls, line: int) -> Span:
+        return cls(line, 1, line, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding. ``message`` never holds a secret value: rules mask them before building it.
+
+    ``anchor`` names the finding's logical place (a TOML key path, an instruction and
+    key, ...) so that fingerprints survive unrelated lines moving.
+    """
+
+    rule_id: str
+    path: Path
+    span: Span
+    message: str
+    anchor: str = ""
+
+    def sort_key(self) -> tuple[str, Span, str, str]:
+        return (self.path.as_posix(), self.span, self.rule_id, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something about the run that is not a finding: a skipped or unreadable file.
+
+    ``error`` notices mean a file the user asked for was not linted (exit code 2).
+    """
+
+    path: Path
+    message: str
+    error: bool = False
+
+
+@dataclass(slots=True)
+class Report:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    files_checked: int = 0

@@ -1,0 +1,79 @@
+"""Reading files as text: size limit, binary detection, UTF-8 with BOM, CRLF/CR line endings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flylint.model import Diagnostic, FileKind, Span
+
+# Config files and source files are small; anything larger is generated data or a mistake.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+PARSE_ERROR = "FLY000"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file's text, BOM removed and every line ending turned into ``\\n``.
+
+    Line numbers in ``text`` are the file's physical line numbers.
+    """
+
+    path: Path  # as the user named it (used for display and SARIF URIs)
+    kind: FileKind
+    text: str
+
+
+class Unreadable(Exception):
+    """The file was not read: the OS refused (an error) or it is over the size limit (a skip)."""
+
+    def __init__(self, message: str, *, error: bool = True) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+def normalize(text: str) -> str:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def decode(path: Path, kind: FileKind, data: bytes) -> Source | Diagnostic:
+    """Turn raw bytes into a Source, or a FLY000 diagnostic saying why they are not text."""
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        return Diagnostic(
+            PARSE_ERROR, path, Span.at_line(line), "binary file (contains NUL bytes); not linted"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return Diagnostic(
+            PARSE_ERROR,
+            path,
+            Span.at_line(line),
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8",
+        )
+    return Source(path, kind, normalize(text))
+
+
+def read(path: Path, kind: FileKind) -> Source | Diagnostic:
+    """Read a file from disk. Raises Unreadable when the OS refuses; oversized files raise too."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise Unreadable(
+                f"skipped: {size / 1048576:.1f} MB is over the {MAX_FILE_BYTES // 1048576} MB limit",
+                error=False,
+            )
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise Unreadable("is a directory, not a file") from exc
+    except OSError as exc:
+        raise Unreadable(exc.strerror or str(exc)) from exc
+    return decode(path, kind, data)
