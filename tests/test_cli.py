@@ -13,10 +13,11 @@ from flylint import __version__
 from flylint.cli import main
 from flylint.sources import MAX_FILE_BYTES
 
-INSECURE = '[http_service]\n  internal_port = 8080\n  force_https = false\n'
+INSECURE = "[http_service]\n  internal_port = 8080\n  force_https = false\n"
 SECURE = (
     "[http_service]\n  internal_port = 8080\n  force_https = true\n"
-    '[http_service.http_options.response.headers]\n  Strict-Transport-Security = "max-age=63072000"\n'
+    "[http_service.http_options.response.headers]\n"
+    '  Strict-Transport-Security = "max-age=63072000"\n'
 )
 
 
@@ -61,7 +62,9 @@ def test_discovers_fly_toml_variants_and_honours_gitignore(tmp_path: Path, capsy
     write(tmp_path / "sub" / ".gitignore", "fly.toml\n")
     write(tmp_path / "sub" / "fly.toml", INSECURE)  # ignored by a nested .gitignore
     _, out, _ = lint(capsys, str(tmp_path), "--select", "FLY201")
-    linted = sorted(Path(line.split(":")[0]).relative_to(tmp_path).as_posix() for line in out.splitlines())
+    linted = sorted(
+        Path(line.split(":")[0]).relative_to(tmp_path).as_posix() for line in out.splitlines()
+    )
     assert linted == ["deploy/fly.production.toml", "fly.staging.toml", "fly.toml"]
 
 

@@ -86,9 +86,14 @@ def is_public_ip(host: str) -> bool:
     return address.is_global
 
 
-def private_address(app: str, port: int | None, scheme: str = "http") -> str:
+# The private network is encrypted (WireGuard), so apps speak plain HTTP over it.
+_PRIVATE_SCHEMES = {"https": "http", "wss": "ws"}
+
+
+def private_address(app: str, port: int | None, scheme: str | None) -> str:
     """The private-network address to use instead of ``app.fly.dev``."""
     where = f":{port}" if port else ":<internal_port>"
+    scheme = _PRIVATE_SCHEMES.get(scheme, scheme) if scheme else None
     prefix = f"{scheme}://" if scheme else ""
     return f"{prefix}{app}.internal{where} (or {prefix}{app}.flycast)"
 

@@ -65,7 +65,7 @@ def _check(args: argparse.Namespace) -> int:
     from flylint.output import OutputOptions, render
 
     selected = registry.select(args.select, args.ignore)
-    run = engine.lint(args.paths or [Path(".")], selected)
+    run = engine.lint(args.paths or [Path()], selected)
     for missing in run.missing:
         print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
 

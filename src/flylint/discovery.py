@@ -92,17 +92,15 @@ class _Ignores:
 
 
 def _ancestors_chain(directory: Path) -> list[Path]:
-    """Directories from the git root down to ``directory`` whose .gitignore files apply."""
+    """Absolute directories from the git root down to ``directory``, whose .gitignore
+    files apply to it."""
     absolute = directory.resolve()
     root = find_git_root(absolute)
     if root is None:
-        return [directory]
-    relative_parts = absolute.relative_to(root).parts
+        return [absolute]
     chain = [root]
-    for part in relative_parts:
+    for part in absolute.relative_to(root).parts:
         chain.append(chain[-1] / part)
-    # Keep the user's spelling for the walked directory itself so reported paths stay relative.
-    chain[-1] = directory
     return chain
 
 
@@ -128,9 +126,12 @@ def discover(paths: Iterable[Path]) -> Discovery:
 
 
 def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[Notice]) -> None:
+    # Paths are reported as the user spelled the root; .gitignore matching needs them
+    # absolute, so each directory travels with its absolute twin.
     stack: list[tuple[Path, list[Path]]] = [(root, chain)]
     while stack:
         directory, chain = stack.pop()
+        absolute = chain[-1]
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
@@ -141,13 +142,15 @@ def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[N
             path = directory / entry.name
             # Symlinked directories are not followed: they can loop and they duplicate files.
             if entry.is_dir(follow_symlinks=False):
-                if entry.name in SKIPPED_DIRS or ignores.ignored(path, True, chain):
+                if entry.name in SKIPPED_DIRS or ignores.ignored(
+                    absolute / entry.name, True, chain
+                ):
                     continue
-                subdirs.append(path)
+                subdirs.append((path, [*chain, absolute / entry.name]))
                 continue
             kind = classify(entry.name)
-            if kind is None or ignores.ignored(path, False, chain):
+            if kind is None or ignores.ignored(absolute / entry.name, False, chain):
                 continue
             add(path, kind)
         # Reversed so that the stack pops directories in name order.
-        stack.extend((sub, [*chain, sub]) for sub in reversed(subdirs))
+        stack.extend(reversed(subdirs))

@@ -68,7 +68,8 @@ def read(path: Path, kind: FileKind) -> Source | Diagnostic:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise Unreadable(
-                f"skipped: {size / 1048576:.1f} MB is over the {MAX_FILE_BYTES // 1048576} MB limit",
+                f"skipped: {size / 1048576:.1f} MB is over the "
+                f"{MAX_FILE_BYTES // 1048576} MB limit for a config or source file",
                 error=False,
             )
         data = path.read_bytes()

@@ -102,7 +102,7 @@ def _reason(
         )
     if image_engine is not None:
         return header, (
-            f"{label} exposes the database image [build] image ({image_engine}) to the "
-            f"internet: remove the public service and {private}"
+            f"{label} exposes a {image_engine} image ([build] image) to the internet: "
+            f"remove the public service and {private}"
         )
     return None

@@ -41,21 +41,24 @@ def _internal_port(ctx: FlyTomlContext, app: str) -> int | None:
 
 
 def _database_message(ctx: FlyTomlContext, key: str, target: addresses.DatabaseTarget) -> str:
+    engine = target.engine if target.engine != "database" else "a database"
     if target.fly_app is not None:
         app = target.fly_app
         port = target.port or _internal_port(ctx, app) or "<port>"
         return (
-            f"{key} connects to {target.engine} at {app}.fly.dev over the public internet: "
+            f"{key} connects to {engine} at {app}.fly.dev over the public internet: "
             f"use {app}.flycast:{port} (or {app}.internal:{port}) instead"
         )
     return (
-        f"{key} connects to {target.engine} at the public IP {target.host}: connect over the "
+        f"{key} connects to {engine} at the public IP {target.host}: connect over the "
         "private network (APP.flycast or APP.internal) instead"
     )
 
 
 def _service_message(ctx: FlyTomlContext, key: str, target: addresses.FlyDevTarget) -> str:
-    private = addresses.private_address(target.app, _internal_port(ctx, target.app))
+    private = addresses.private_address(
+        target.app, _internal_port(ctx, target.app), target.scheme
+    )
     return (
         f"{key} calls {target.app} over the public internet: use {private} "
         f"instead of {target.public_url}"

@@ -1,0 +1,64 @@
+"""No output format ever prints a secret value found in any fixture or example."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from flylint.cli import main
+from flylint.output import FORMATS
+from flylint.secrets import find_secret
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).parent.parent
+INPUTS = [ROOT / "tests" / "fixtures", ROOT / "examples"]
+
+
+def _secret_values() -> list[str]:
+    values = []
+    for path in sorted(p for base in INPUTS for p in base.rglob("*.toml")):
+        try:
+            config = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        tables = [config.get("env"), config.get("build", {}).get("args")]
+        for table in tables:
+            for key, value in (table or {}).items() if isinstance(table, dict) else ():
+                if isinstance(value, str) and find_secret(key, value):
+                    values.append(value)
+    return values
+
+
+SECRETS = _secret_values()
+
+
+def _hidden_parts(value: str) -> list[str]:
+    """What must never appear: all but the 2 characters a mask may show, and a URL's password."""
+    parts = [value[2:]]
+    if "://" in value:
+        password = urlsplit(value).password
+        if password:
+            parts.append(password)
+    return parts
+
+
+def test_fixtures_hold_secrets_to_check() -> None:
+    assert len(SECRETS) >= 10
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_format_prints_a_secret(fmt: str, capsys) -> None:
+    main(["check", *map(str, INPUTS), "--format", fmt])
+    out = capsys.readouterr()
+    printed = out.out + out.err
+    assert "FLY101" in printed
+    for value in SECRETS:
+        for hidden in _hidden_parts(value):
+            assert hidden not in printed, f"{fmt} output shows a secret ({value[:2]}***)"
