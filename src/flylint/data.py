@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ DOCS_BASE_URL = "https://github.com/flylint/flylint/blob/main/docs/rules"
 @functools.cache
 def data_dir() -> Path:
     """The rules/ directory: inside the installed wheel, or at the root of a source checkout."""
-    packaged = Path(str(resources.files("flylint"))) / "rules_data"
+    packaged = Path(__file__).parent / "rules_data"
     if packaged.is_dir():
         return packaged
     # Editable installs map only src/ into site-packages; the data stays at the repo root.

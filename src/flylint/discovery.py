@@ -7,10 +7,12 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from flylint.model import FileKind, Notice
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 # Never worth walking: VCS internals, dependency trees and caches (as ruff and ripgrep do).
 SKIPPED_DIRS = frozenset(
@@ -74,6 +76,9 @@ class _Ignores:
             except OSError:
                 lines = None
             if lines:
+                # Imported only when a .gitignore exists: linting one file never pays for it.
+                from pathspec import GitIgnoreSpec
+
                 spec = GitIgnoreSpec.from_lines(lines.splitlines())
             self._cache[directory] = spec
         return self._cache[directory]
