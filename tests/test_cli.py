@@ -46,7 +46,7 @@ def test_default_path_is_the_current_directory(tmp_path: Path, monkeypatch, caps
     monkeypatch.chdir(tmp_path)
     code = main(["check", "--format", "concise"])
     assert code == 1
-    assert capsys.readouterr().out.startswith("fly.toml:3:3: FLY201 ")
+    assert "\nfly.toml:3:3: FLY201 " in capsys.readouterr().out
 
 
 def test_discovers_fly_toml_variants_and_honours_gitignore(tmp_path: Path, capsys) -> None:

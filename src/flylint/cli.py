@@ -68,6 +68,9 @@ def _check(args: argparse.Namespace) -> int:
     run = engine.lint(args.paths or [Path()], selected)
     for missing in run.missing:
         print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
+    for notice in run.report.notices:
+        kind = "error" if notice.error else "warning"
+        print(f"flylint: {kind}: {notice.path}: {notice.message}", file=sys.stderr)
 
     cwd = Path.cwd()
     root = find_git_root(cwd) or cwd

@@ -56,9 +56,7 @@ def _database_message(ctx: FlyTomlContext, key: str, target: addresses.DatabaseT
 
 
 def _service_message(ctx: FlyTomlContext, key: str, target: addresses.FlyDevTarget) -> str:
-    private = addresses.private_address(
-        target.app, _internal_port(ctx, target.app), target.scheme
-    )
+    private = addresses.private_address(target.app, _internal_port(ctx, target.app), target.scheme)
     return (
         f"{key} calls {target.app} over the public internet: use {private} "
         f"instead of {target.public_url}"

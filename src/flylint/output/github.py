@@ -1,0 +1,36 @@
+"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request."""
+
+from __future__ import annotations
+
+from flylint import data
+from flylint.model import Report
+from flylint.output import OutputOptions
+
+_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(report: Report, options: OutputOptions) -> str:
+    rules = data.rules()
+    lines = []
+    for d in report.diagnostics:
+        info = rules[d.rule_id]
+        span = d.span
+        properties = [
+            f"file={_property(d.path.as_posix())}",
+            f"line={span.line}",
+            f"col={span.column}",
+            f"endLine={span.end_line}",
+        ]
+        if span.end_column > span.column or span.end_line > span.line:
+            properties.append(f"endColumn={span.end_column}")
+        properties.append(f"title={_property(f'{d.rule_id} ({info.name})')}")
+        lines.append(f"::{_COMMANDS[info.level]} {','.join(properties)}::{_data(d.message)}\n")
+    return "".join(lines)

@@ -1,0 +1,51 @@
+"""JSON output, schema version 1 (documented in docs/output-formats.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from flylint import __version__, data
+from flylint.fingerprints import fingerprints
+from flylint.model import Report
+from flylint.output import OutputOptions
+
+SCHEMA_VERSION = 1
+
+
+def render(report: Report, options: OutputOptions) -> str:
+    rules = data.rules()
+    findings = [
+        {
+            "rule": d.rule_id,
+            "name": rules[d.rule_id].name,
+            "level": rules[d.rule_id].level,
+            "path": d.path.as_posix(),
+            "line": d.span.line,
+            "column": d.span.column,
+            "end_line": d.span.end_line,
+            "end_column": d.span.end_column,
+            "message": d.message,
+            "docs_url": rules[d.rule_id].docs_url,
+            "fingerprint": fingerprint,
+        }
+        for d, fingerprint in zip(
+            report.diagnostics, fingerprints(report.diagnostics, options.root), strict=True
+        )
+    ]
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "flylint_version": __version__,
+        "findings": findings,
+        "notices": [
+            {"path": n.path.as_posix(), "message": n.message, "error": n.error}
+            for n in report.notices
+        ],
+        "summary": {
+            "files_checked": report.files_checked,
+            "findings": len(findings),
+            "by_rule": dict(sorted(Counter(f["rule"] for f in findings).items())),
+            "by_level": dict(sorted(Counter(f["level"] for f in findings).items())),
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,137 @@
+"""SARIF 2.1.0 for GitHub code scanning: one run, every rule, repository-relative URIs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from flylint import __version__, data
+from flylint.data import RuleInfo
+from flylint.fingerprints import fingerprints, repo_path
+from flylint.model import Diagnostic, Notice, Report, Span
+from flylint.output import OutputOptions
+from flylint.sources import PARSE_ERROR
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/flylint/flylint"
+SRCROOT = "%SRCROOT%"
+
+
+def _help_markdown(info: RuleInfo) -> str:
+    return (
+        f"**{info.summary}.**\n\n{info.rationale}\n\n## How to fix\n\n{info.fix}\n\n"
+        f"[Rule documentation]({info.docs_url})"
+    )
+
+
+def _rule(info: RuleInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": info.description},
+        "help": {
+            "text": f"{info.rationale}\n\nHow to fix: {info.fix}\n\nSee {info.docs_url}",
+            "markdown": _help_markdown(info),
+        },
+        "helpUri": info.docs_url,
+        "defaultConfiguration": {"level": info.level},
+        "properties": {
+            "tags": list(info.tags),
+            "security-severity": f"{info.security_severity:.1f}",
+            "precision": info.precision,
+        },
+    }
+
+
+def _artifact(path: Path, root: Path) -> dict[str, str]:
+    relative = repo_path(path, root)
+    if relative is None:  # outside the repository: an absolute URI
+        return {"uri": path.resolve().as_uri()}
+    return {"uri": quote(relative), "uriBaseId": SRCROOT}
+
+
+def _region(span: Span) -> dict[str, int]:
+    region = {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line}
+    # An empty span means "this line": leaving endColumn out covers the whole line.
+    if span.end_line > span.line or span.end_column > span.column:
+        region["endColumn"] = span.end_column
+    return region
+
+
+def _location(path: Path, span: Span, root: Path) -> dict[str, Any]:
+    return {
+        "physicalLocation": {"artifactLocation": _artifact(path, root), "region": _region(span)}
+    }
+
+
+def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: Path) -> dict:
+    return {
+        "ruleId": d.rule_id,
+        "ruleIndex": index,
+        "level": info.level,
+        "message": {"text": d.message},
+        "locations": [_location(d.path, d.span, root)],
+        "partialFingerprints": {"flylintFingerprint/v1": fingerprint},
+    }
+
+
+def _notification(message: str, level: str, location: dict[str, Any]) -> dict[str, Any]:
+    return {"level": level, "message": {"text": message}, "locations": [location]}
+
+
+def _notifications(report: Report, root: Path) -> list[dict[str, Any]]:
+    found = [
+        _notification(d.message, "error", _location(d.path, d.span, root))
+        | {"descriptor": {"id": PARSE_ERROR}}
+        for d in report.diagnostics
+        if d.rule_id == PARSE_ERROR
+    ]
+    found += [_notice(n, root) for n in report.notices]
+    return found
+
+
+def _notice(notice: Notice, root: Path) -> dict[str, Any]:
+    location = {"physicalLocation": {"artifactLocation": _artifact(notice.path, root)}}
+    return _notification(notice.message, "error" if notice.error else "warning", location)
+
+
+def render(report: Report, options: OutputOptions) -> str:
+    rules = data.rules()
+    index = {rule_id: i for i, rule_id in enumerate(rules)}
+    results = [
+        _result(d, index[d.rule_id], rules[d.rule_id], fingerprint, options.root)
+        for d, fingerprint in zip(
+            report.diagnostics, fingerprints(report.diagnostics, options.root), strict=True
+        )
+    ]
+    root_uri = options.root.resolve().as_uri().rstrip("/") + "/"
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "flylint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(info) for info in rules.values()],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": _notifications(report, options.root),
+                    }
+                ],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

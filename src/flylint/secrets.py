@@ -1,0 +1,285 @@
+"""The secret detector shared by every secret rule (FLY101-FLY104, FLY106).
+
+The catalog ``rules/catalogs/secrets.toml`` holds the data and documents the thresholds;
+this module applies it. A value is a credential when, in this order, it holds a known
+token format, a URL with a password, or a credential-looking value under a secret-named
+key. Nothing here ever returns or logs a secret unmasked.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from flylint import data
+
+
+@dataclass(frozen=True, slots=True)
+class SecretMatch:
+    kind: str  # what the value is: "Stripe secret key", "URL with a password", ...
+    masked: str  # the value masked, safe to print
+
+
+def mask(value: str) -> str:
+    """At most the first two characters, and only for values long enough to stay secret."""
+    return f"{value[:2]}***" if len(value) >= 8 else "***"
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    id: str
+    description: str
+    regex: re.Pattern[str]
+    browser_safe: bool
+    key_regex: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Catalog:
+    raw: dict[str, Any]
+    patterns: tuple[_Pattern, ...]
+    public_formats: tuple[re.Pattern[str], ...]
+    placeholder_values: frozenset[str]
+    value_markers: tuple[str, ...]
+    token_markers: tuple[str, ...]
+    password_words: frozenset[str]
+    secret_words: frozenset[str]
+    secret_word_endings: tuple[str, ...]
+    secret_compounds: frozenset[str]
+    exempt_last_words: frozenset[str]
+    exempt_keys: frozenset[str]
+    public_prefixes: tuple[str, ...]
+    public_words: frozenset[str]
+    public_compounds: frozenset[str]
+    example_host_suffixes: tuple[str, ...]
+
+    def threshold(self, name: str) -> float:
+        return self.raw["thresholds"][name]
+
+
+@functools.cache
+def _catalog() -> _Catalog:
+    raw = data.catalog("secrets")
+    keys, placeholders = raw["keys"], raw["placeholders"]
+    return _Catalog(
+        raw=raw,
+        patterns=tuple(
+            _Pattern(
+                p["id"],
+                p["description"],
+                re.compile(p["regex"]),
+                p["browser_safe"],
+                re.compile(p["key_regex"]) if "key_regex" in p else None,
+            )
+            for p in raw["patterns"]
+        ),
+        public_formats=tuple(re.compile(p["regex"]) for p in raw["public_formats"]),
+        placeholder_values=frozenset(placeholders["values"]),
+        value_markers=tuple(placeholders["value_markers"]),
+        token_markers=tuple(placeholders["token_markers"]),
+        password_words=frozenset(keys["password_words"]),
+        secret_words=frozenset(keys["secret_words"]),
+        secret_word_endings=tuple(keys["secret_word_endings"]),
+        secret_compounds=frozenset(keys["secret_compounds"]),
+        exempt_last_words=frozenset(keys["exempt_last_words"]),
+        exempt_keys=frozenset(keys["exempt_keys"]),
+        public_prefixes=tuple(keys["public_prefixes"]),
+        public_words=frozenset(keys["public_words"]),
+        public_compounds=frozenset(keys["public_compounds"]),
+        example_host_suffixes=tuple(placeholders["example_host_suffixes"]),
+    )
+
+
+# -- shapes of values --------------------------------------------------------------------
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_KEY_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_REFERENCE = re.compile(
+    r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.{0,200}\}\}|<[^<>]{1,100}>|%\([A-Za-z_]+\)s|#\{.{1,100}\}|\{[A-Za-z_][A-Za-z0-9_]*\})$"
+)
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][A-Za-z0-9.]{1,20})?$")
+_DURATION = re.compile(r"^\d{1,10}\s?(?:ms|s|sec|m|min|h|d|w|y)$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}$")
+_HOSTNAME = re.compile(r"^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def key_words(key: str) -> list[str]:
+    """``smtpPassword`` -> [SMTP, PASSWORD]; ``JWT_SECRET_KEY`` -> [JWT, SECRET, KEY]."""
+    return [w.upper() for w in _KEY_SPLIT.split(_CAMEL.sub(r"\1_\2", key)) if w]
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+def _alnum_lower(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def is_placeholder(value: str) -> bool:
+    """A value that stands for a secret instead of being one (see the catalog)."""
+    catalog = _catalog()
+    text = value.strip()
+    if not text or text.lower() in catalog.placeholder_values:
+        return True
+    if _REFERENCE.match(text) or "${" in text:
+        return True
+    if _NUMBER.match(text) or _DURATION.match(text):
+        return True
+    if text.startswith(("/", "./", "../", "~/")):
+        return True
+    if len(set(text)) == 1:  # "********", "xxxxxxxx"
+        return True
+    letters = _alnum_lower(text)
+    return any(marker in letters for marker in catalog.value_markers)
+
+
+def _token_is_placeholder(token: str) -> bool:
+    catalog = _catalog()
+    letters = _alnum_lower(token)
+    if any(marker in letters for marker in catalog.token_markers):
+        return True
+    return _entropy(token) < catalog.threshold("token_min_entropy")
+
+
+def _classes(text: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in text),
+            any(c.isupper() for c in text),
+            any(c.isdigit() for c in text),
+            any(not c.isalnum() and c not in "-_." for c in text),
+        )
+    )
+
+
+def _transitions(text: str) -> int:
+    """Switches letter<->digit and lower->upper inside each separator-free run."""
+    count = 0
+    previous = ""
+    for c in text:
+        if c in "-_.":
+            previous = ""
+            continue
+        if previous and (previous.isalpha() != c.isalpha() or (previous.islower() and c.isupper())):
+            count += 1
+        previous = c
+    return count
+
+
+# -- the three ways a value is a credential -----------------------------------------------
+
+
+def _token(value: str, words: list[str], public: bool) -> SecretMatch | None:
+    catalog = _catalog()
+    stripped = value.strip()
+    if any(fmt.fullmatch(stripped) for fmt in catalog.public_formats):
+        return None
+    joined = "_".join(words)
+    for pattern in catalog.patterns:
+        if public and pattern.browser_safe:
+            continue
+        if pattern.key_regex is not None and not pattern.key_regex.search(joined):
+            continue
+        for match in pattern.regex.finditer(value):
+            if not _token_is_placeholder(match.group()):
+                return SecretMatch(pattern.description, mask(stripped))
+    return None
+
+
+def _url_password(value: str) -> SecretMatch | None:
+    """``scheme://user:password@host`` with a real password. Scans from each ``://`` over a
+    bounded window, so the cost stays linear on adversarial input."""
+    catalog = _catalog()
+    at = value.find("://")
+    while at != -1:
+        end = at + 3
+        stop = end
+        limit = min(len(value), end + 512)
+        while stop < limit and value[stop] not in "/?#@ \t\n\"'":
+            stop += 1
+        if stop < len(value) and value[stop] == "@":
+            userinfo = value[end:stop]
+            host_end = stop + 1
+            while host_end < len(value) and value[host_end] not in "/?#: \t\n\"',;":
+                host_end += 1
+            host = value[stop + 1 : host_end].strip("[]").lower()
+            _, sep, password = userinfo.partition(":")
+            if (
+                sep
+                and password
+                and not is_placeholder(password)
+                and host not in _LOCAL_HOSTS
+                and not host.endswith(catalog.example_host_suffixes)
+            ):
+                return SecretMatch("URL with a password", mask(value.strip()))
+        at = value.find("://", end)
+    return None
+
+
+def _secret_named(words: list[str]) -> tuple[bool, bool]:
+    """(is the key secret-named, is it a password key)."""
+    catalog = _catalog()
+    password = any(w in catalog.password_words for w in words)
+    named = (
+        password
+        or any(w in catalog.secret_words for w in words)
+        or any(w.endswith(catalog.secret_word_endings) for w in words)
+        or any(f"{a}_{b}" in catalog.secret_compounds for a, b in itertools.pairwise(words))
+    )
+    return named, password
+
+
+def _credential_looking(value: str, password_key: bool) -> bool:
+    catalog = _catalog()
+    text = value.strip()
+    if not catalog.threshold("min_length") <= len(text) <= catalog.threshold("max_length"):
+        return False
+    if is_placeholder(text) or any(c.isspace() for c in text) or "://" in text:
+        return False
+    if _VERSION.match(text) or _EMAIL.match(text) or _HOSTNAME.match(text):
+        return False
+    if _entropy(text) < catalog.threshold("value_min_entropy"):
+        return False
+    has_letter = any(c.isalpha() for c in text)
+    if password_key:
+        # Human passwords: letters with a digit or a symbol, not a plain word or identifier.
+        return has_letter and any(c.isdigit() or (not c.isalnum() and c not in "-_.") for c in text)
+    return _classes(text) >= catalog.threshold("min_classes") or _transitions(
+        text
+    ) >= catalog.threshold("min_transitions")
+
+
+def find_secret(key: str | None, value: str) -> SecretMatch | None:
+    """Whether ``value``, held by ``key`` (an env var, ARG, variable or keyword name, or
+    None), is a credential. Only ``SecretMatch.masked`` of the value may be shown."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    catalog = _catalog()
+    words = key_words(key) if key else []
+    upper = key.upper() if key else ""
+    if upper in catalog.exempt_keys:
+        return None
+    public = bool(key) and (
+        upper.startswith(catalog.public_prefixes)
+        or any(w in catalog.public_words for w in words)
+        or any(f"{a}_{b}" in catalog.public_compounds for a, b in itertools.pairwise(words))
+    )
+    found = _token(value, words, public) or _url_password(value)
+    if found is not None or public or not words:
+        return found
+    if words[-1] in catalog.exempt_last_words:
+        return None
+    named, password_key = _secret_named(words)
+    if named and _credential_looking(value, password_key):
+        return SecretMatch("password" if password_key else "secret value", mask(value.strip()))
+    return None
