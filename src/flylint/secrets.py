@@ -182,8 +182,6 @@ def _transitions(text: str) -> int:
 def _token(value: str, words: list[str], public: bool) -> SecretMatch | None:
     catalog = _catalog()
     stripped = value.strip()
-    if any(fmt.fullmatch(stripped) for fmt in catalog.public_formats):
-        return None
     joined = "_".join(words)
     for pattern in catalog.patterns:
         if public and pattern.browser_safe:
@@ -200,7 +198,7 @@ def _url_password(value: str) -> SecretMatch | None:
     """``scheme://user:password@host`` with a real password. Scans from each ``://`` over a
     bounded window, so the cost stays linear on adversarial input."""
     catalog = _catalog()
-    at = value.find("://")
+    at = value.find("://") if "@" in value else -1
     while at != -1:
         end = at + 3
         stop = end
@@ -269,6 +267,8 @@ def find_secret(key: str | None, value: str) -> SecretMatch | None:
     upper = key.upper() if key else ""
     if upper in catalog.exempt_keys:
         return None
+    if any(fmt.fullmatch(value.strip()) for fmt in catalog.public_formats):
+        return None  # publishable by design, whatever the key says
     public = bool(key) and (
         upper.startswith(catalog.public_prefixes)
         or any(w in catalog.public_words for w in words)
