@@ -107,15 +107,19 @@ class DatabaseTarget:
 
 
 @functools.cache
-def _database_catalog() -> tuple[dict[str, str], tuple[str, ...]]:
+def _database_catalog() -> tuple[dict[str, str], re.Pattern[str]]:
     catalog = data.catalog("databases")
-    return catalog["url_schemes"], tuple(catalog["host_keys"])
+    return catalog["url_schemes"], _glob_union(catalog["host_keys"])
+
+
+def _glob_union(patterns: list[str]) -> re.Pattern[str]:
+    """Shell-style patterns as one regex: one compile instead of one per pattern."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
 def is_database_host_key(key: str) -> bool:
     _, host_keys = _database_catalog()
-    upper = key.upper()
-    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in host_keys)
+    return host_keys.match(key.upper()) is not None
 
 
 def database_target(value: str) -> DatabaseTarget | None:
@@ -155,11 +159,11 @@ def is_public_database(target: DatabaseTarget) -> bool:
 
 
 @functools.cache
-def _service_catalog() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _service_catalog() -> tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...]]:
     catalog = data.catalog("service-urls")
     return (
-        tuple(catalog["service_keys"]),
-        tuple(catalog["self_keys"]),
+        _glob_union(catalog["service_keys"]),
+        _glob_union(catalog["self_keys"]),
         tuple(catalog["browser_prefixes"]),
     )
 
@@ -174,6 +178,6 @@ def is_service_address_key(key: str) -> bool:
     upper = key.upper()
     if upper.startswith(browser_prefixes):
         return False
-    if any(fnmatch.fnmatchcase(upper, pattern) for pattern in self_keys):
+    if self_keys.match(upper):
         return False
-    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in service_keys)
+    return service_keys.match(upper) is not None
