@@ -78,6 +78,7 @@ def parse(source: Source) -> FlyConfig | Diagnostic:
     """Parse a fly.toml, or return FLY000 at the line of the syntax error."""
     try:
         data = tomllib.loads(source.text)
+        locations = locate(source.text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = _ERROR_AT.search(message)
@@ -96,7 +97,7 @@ def parse(source: Source) -> FlyConfig | Diagnostic:
         return Diagnostic(
             PARSE_ERROR, source.path, Span.at_line(1), "invalid TOML: nested too deeply"
         )
-    return FlyConfig(source, data, locate(source.text))
+    return FlyConfig(source, data, locations)
 
 
 def port_number(value: Any) -> int | None:
