@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flylint.dockerfile import Dockerfile
 from flylint.flytoml import FlyConfig
 
 
@@ -23,6 +24,7 @@ class App:
     config: FlyConfig
     # HSTS that code analysers found in the app's own source; fly.toml rules consult it.
     code_hsts: list[HstsSetting] = field(default_factory=list)
+    dockerfile: Dockerfile | None = None  # the Dockerfile the app builds with, when read
 
     @property
     def name(self) -> str | None:
@@ -31,6 +33,19 @@ class App:
     @property
     def directory(self) -> Path:
         return self.config.source.path.parent
+
+    @property
+    def dockerfile_path(self) -> Path | None:
+        """The Dockerfile flyctl builds with: ``[build] dockerfile``, else the ``Dockerfile``
+        beside fly.toml, unless the app deploys a prebuilt ``[build] image``."""
+        build = self.config.table("build")
+        named = build.get("dockerfile")
+        if isinstance(named, str) and named.strip():
+            return self.directory / named.strip()
+        if isinstance(build.get("image"), str) or build.get("builder") or build.get("buildpacks"):
+            return None
+        beside = self.directory / "Dockerfile"
+        return beside if beside.is_file() else None
 
     @property
     def internal_port(self) -> int | None:

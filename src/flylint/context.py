@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flylint.apps import App, Project
+from flylint.dockerfile import Dockerfile
 from flylint.flytoml import FlyConfig
 from flylint.model import Diagnostic, Span
 
@@ -17,3 +18,13 @@ class FlyTomlContext:
 
     def diagnostic(self, rule_id: str, span: Span, message: str, anchor: str) -> Diagnostic:
         return Diagnostic(rule_id, self.config.source.path, span, message, anchor)
+
+
+@dataclass(frozen=True, slots=True)
+class DockerfileContext:
+    dockerfile: Dockerfile
+    app: App | None  # the app whose fly.toml builds with this Dockerfile, if any
+    project: Project
+
+    def diagnostic(self, rule_id: str, span: Span, message: str, anchor: str) -> Diagnostic:
+        return Diagnostic(rule_id, self.dockerfile.source.path, span, message, anchor)

@@ -46,6 +46,7 @@ def classify_explicit(path: Path) -> FileKind:
 class Target:
     path: Path
     kind: FileKind
+    explicit: bool = False  # named on the command line rather than found in a walk
 
 
 @dataclass(slots=True)
@@ -114,17 +115,17 @@ def discover(paths: Iterable[Path]) -> Discovery:
     seen: set[Path] = set()
     ignores = _Ignores()
 
-    def add(path: Path, kind: FileKind) -> None:
+    def add(path: Path, kind: FileKind, explicit: bool = False) -> None:
         key = path.resolve()
         if key not in seen:
             seen.add(key)
-            found.targets.append(Target(path, kind))
+            found.targets.append(Target(path, kind, explicit))
 
     for root in paths:
         if root.is_dir():
             _walk(root, _ancestors_chain(root), ignores, add, found.notices)
         elif root.exists() or root.is_symlink():
-            add(root, classify_explicit(root))
+            add(root, classify_explicit(root), explicit=True)
         else:
             found.missing.append(root)
     return found

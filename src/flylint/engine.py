@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flylint import flytoml, frameworks, registry, sources
+from flylint import dockerfile, flytoml, frameworks, registry, sources
 from flylint.apps import App, Project
-from flylint.context import FlyTomlContext
-from flylint.discovery import discover
-from flylint.flytoml import FlyConfig
+from flylint.context import DockerfileContext, FlyTomlContext
+from flylint.discovery import Target, discover
 from flylint.model import Diagnostic, FileKind, Notice, Report
+
+_PARSERS: dict[FileKind, Callable] = {
+    FileKind.FLY_TOML: flytoml.parse,
+    FileKind.DOCKERFILE: dockerfile.parse,
+}
 
 
 @dataclass(slots=True)
@@ -20,35 +24,85 @@ class Run:
     missing: list[Path] = field(default_factory=list)
 
 
+class _Files:
+    """Reads and parses each file once, whether it is linted or only consulted."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.parsed: dict[Path, object] = {}
+
+    def parse(self, path: Path, kind: FileKind, *, lint: bool) -> object | None:
+        """The parsed file, or None when it cannot be; when ``lint``, its FLY000 or its
+        read failure joins the report."""
+        key = path.resolve()
+        if key not in self.parsed:
+            try:
+                source = sources.read(path, kind)
+            except sources.Unreadable as exc:
+                self.parsed[key] = exc
+            else:
+                parse = _PARSERS[kind]
+                self.parsed[key] = source if isinstance(source, Diagnostic) else parse(source)
+        result = self.parsed[key]
+        if isinstance(result, sources.Unreadable):
+            if lint:
+                self.report.notices.append(Notice(path, str(result), error=result.error))
+            return None
+        if lint:
+            self.report.files_checked += 1
+            if isinstance(result, Diagnostic):
+                self.report.diagnostics.append(result)
+        return None if isinstance(result, Diagnostic) else result
+
+
 def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
     found = discover(paths)
     run = Run(missing=found.missing)
     report = run.report
     report.notices.extend(found.notices)
+    files = _Files(report)
 
-    configs: list[FlyConfig] = []
-    for target in found.targets:
-        if target.kind is not FileKind.FLY_TOML:
-            # Dockerfile and Python rules join the run as they are written (issues 3 and 4).
-            continue
-        try:
-            source = sources.read(target.path, target.kind)
-        except sources.Unreadable as exc:
-            report.notices.append(Notice(target.path, str(exc), error=exc.error))
-            continue
-        report.files_checked += 1
-        parsed = source if isinstance(source, Diagnostic) else flytoml.parse(source)
-        if isinstance(parsed, Diagnostic):
-            report.diagnostics.append(parsed)
-        else:
-            configs.append(parsed)
+    targets = [t for t in found.targets if t.kind in _PARSERS]
+    apps: list[tuple[App, bool]] = []  # each app, and whether its fly.toml was named explicitly
+    for target in targets:
+        if target.kind is FileKind.FLY_TOML:
+            config = files.parse(target.path, target.kind, lint=True)
+            if config is not None:
+                hsts = frameworks.hsts_settings(config.source.path.parent)
+                apps.append((App(config, hsts), target.explicit))
+    project = Project([app for app, _ in apps])
 
-    project = Project(
-        [App(config, frameworks.hsts_settings(config.source.path.parent)) for config in configs]
-    )
-    checks = registry.checks_for(FileKind.FLY_TOML, selected)
-    for app in project.apps:
-        context = FlyTomlContext(app.config, app, project)
+    # Each app's Dockerfile: consulted for the app (FLY301), and linted too when its
+    # fly.toml was found in a directory walk, whatever the Dockerfile's name.
+    linted = {t.path.resolve() for t in targets if t.kind is FileKind.DOCKERFILE}
+    owners: dict[Path, App] = {}
+    for app, explicit in apps:
+        path = app.dockerfile_path
+        if path is None:
+            continue
+        if not path.exists():
+            where = app.config.source.path
+            message = f"{where} builds with {path}, which does not exist"
+            report.notices.append(Notice(path, message))
+            continue
+        app.dockerfile = files.parse(path, FileKind.DOCKERFILE, lint=False)
+        owners.setdefault(path.resolve(), app)
+        if not explicit and path.resolve() not in linted:
+            linted.add(path.resolve())
+            targets.append(Target(path, FileKind.DOCKERFILE))
+
+    for check in registry.checks_for(FileKind.FLY_TOML, selected):
+        for app in project.apps:
+            report.diagnostics.extend(check(FlyTomlContext(app.config, app, project)))
+
+    checks = registry.checks_for(FileKind.DOCKERFILE, selected)
+    for target in targets:
+        if target.kind is not FileKind.DOCKERFILE:
+            continue
+        parsed = files.parse(target.path, target.kind, lint=True)
+        if parsed is None:
+            continue
+        context = DockerfileContext(parsed, owners.get(target.path.resolve()), project)
         for check in checks:
             report.diagnostics.extend(check(context))
 

@@ -257,6 +257,26 @@ def _credential_looking(value: str, password_key: bool) -> bool:
     ) >= catalog.threshold("min_transitions")
 
 
+def _is_public(upper: str, words: list[str]) -> bool:
+    catalog = _catalog()
+    return (
+        upper.startswith(catalog.public_prefixes)
+        or any(w in catalog.public_words for w in words)
+        or any(f"{a}_{b}" in catalog.public_compounds for a, b in itertools.pairwise(words))
+    )
+
+
+def is_secret_name(key: str) -> bool:
+    """A name that announces a secret (``SMTP_PASSWORD``, ``NPM_TOKEN``), not one that
+    names something about a secret (``TOKEN_URL``) or is public by design."""
+    catalog = _catalog()
+    words = key_words(key)
+    upper = key.upper()
+    if not words or upper in catalog.exempt_keys or _is_public(upper, words):
+        return False
+    return words[-1] not in catalog.exempt_last_words and _secret_named(words)[0]
+
+
 def find_secret(key: str | None, value: str) -> SecretMatch | None:
     """Whether ``value``, held by ``key`` (an env var, ARG, variable or keyword name, or
     None), is a credential. Only ``SecretMatch.masked`` of the value may be shown."""
@@ -269,11 +289,7 @@ def find_secret(key: str | None, value: str) -> SecretMatch | None:
         return None
     if any(fmt.fullmatch(value.strip()) for fmt in catalog.public_formats):
         return None  # publishable by design, whatever the key says
-    public = bool(key) and (
-        upper.startswith(catalog.public_prefixes)
-        or any(w in catalog.public_words for w in words)
-        or any(f"{a}_{b}" in catalog.public_compounds for a, b in itertools.pairwise(words))
-    )
+    public = bool(key) and _is_public(upper, words)
     found = _token(value, words, public) or _url_password(value)
     if found is not None or public or not words:
         return found

@@ -38,10 +38,24 @@ def database_image(image: Any) -> str | None:
     return images.get(path) or (images.get(parts[-1]) if parts else None)
 
 
+def _image_engine(ctx: FlyTomlContext) -> str | None:
+    """The database the app's image runs: ``[build] image``, else its Dockerfile's final
+    stage, e.g. "PostgreSQL image (FROM postgres:16)"."""
+    image = ctx.config.get(("build", "image"))
+    engine = database_image(image)
+    if engine is not None:
+        return f"{engine} image ([build] image)"
+    final = ctx.app.dockerfile.final_image if ctx.app.dockerfile else None
+    engine = database_image(final)
+    if engine is not None:
+        return f"{engine} image (its Dockerfile's final stage: FROM {final})"
+    return None
+
+
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
     app = ctx.app.name or "<app>"
-    image_engine = database_image(config.get(("build", "image")))
+    image_engine = _image_engine(ctx)
     entries: list[tuple[KeyPath, str, dict[str, Any], list[tuple[KeyPath, dict[str, Any]]]]] = []
     service = config.data.get("http_service")
     if isinstance(service, dict):
@@ -102,7 +116,7 @@ def _reason(
         )
     if image_engine is not None:
         return header, (
-            f"{label} exposes a {image_engine} image ([build] image) to the internet: "
+            f"{label} exposes a {image_engine} to the internet: "
             f"remove the public service and {private}"
         )
     return None

@@ -1,50 +1,66 @@
 """FLY302 (database connection over a public host) and FLY402 (another app's public URL
-used as a service address), for configuration values."""
+used as a service address), for settings in fly.toml [env] and Dockerfile ENV."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from flylint import addresses
-from flylint.context import FlyTomlContext
+from flylint.apps import App, Project
+from flylint.context import DockerfileContext, FlyTomlContext
+from flylint.dockerfile import env_settings
 from flylint.model import Diagnostic
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
-    own = (ctx.app.name or "").lower()
     for key, value in config.table("env").items():
-        if not isinstance(value, str):
-            continue
-        span = config.where(("env", key)).entry
-        anchor = f"env.{key}"
-        database = addresses.database_target(value)
-        if database is None and addresses.is_database_host_key(key):
-            database = addresses.database_host_target(value)
-        if database is not None:
-            # One problem, one finding: a database address is FLY302, never also FLY402.
-            if addresses.is_public_database(database):
-                yield ctx.diagnostic("FLY302", span, _database_message(ctx, key, database), anchor)
-            continue
-        if not addresses.is_service_address_key(key):
-            continue
-        for target in addresses.fly_dev_targets(value):
-            if target.app == own:
-                continue
-            yield ctx.diagnostic("FLY402", span, _service_message(ctx, key, target), anchor)
-            break
+        if isinstance(value, str):
+            for rule_id, message in _findings(key, value, ctx.app, ctx.project):
+                span = config.where(("env", key)).entry
+                yield ctx.diagnostic(rule_id, span, message, f"env.{key}")
 
 
-def _internal_port(ctx: FlyTomlContext, app: str) -> int | None:
-    other = ctx.project.app_named(app)
+def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
+    for instruction in ctx.dockerfile.instructions:
+        if instruction.keyword != "ENV":
+            continue
+        for setting in env_settings(instruction):
+            for rule_id, message in _findings(
+                setting.key, setting.value or "", ctx.app, ctx.project
+            ):
+                anchor = f"{instruction.stage}.ENV.{setting.key}"
+                yield ctx.diagnostic(rule_id, setting.span, f"ENV {message}", anchor)
+
+
+def _findings(key: str, value: str, app: App | None, project: Project) -> Iterator[tuple[str, str]]:
+    database = addresses.database_target(value)
+    if database is None and addresses.is_database_host_key(key):
+        database = addresses.database_host_target(value)
+    if database is not None:
+        # One problem, one finding: a database address is FLY302, never also FLY402.
+        if addresses.is_public_database(database):
+            yield "FLY302", _database_message(project, key, database)
+        return
+    if not addresses.is_service_address_key(key):
+        return
+    own = (app.name or "").lower() if app else ""
+    for target in addresses.fly_dev_targets(value):
+        if target.app != own:
+            yield "FLY402", _service_message(project, key, target)
+            return
+
+
+def _internal_port(project: Project, app: str) -> int | None:
+    other = project.app_named(app)
     return other.internal_port if other else None
 
 
-def _database_message(ctx: FlyTomlContext, key: str, target: addresses.DatabaseTarget) -> str:
+def _database_message(project: Project, key: str, target: addresses.DatabaseTarget) -> str:
     engine = target.engine if target.engine != "database" else "a database"
     if target.fly_app is not None:
         app = target.fly_app
-        port = target.port or _internal_port(ctx, app) or "<port>"
+        port = target.port or _internal_port(project, app) or "<port>"
         return (
             f"{key} connects to {engine} at {app}.fly.dev over the public internet: "
             f"use {app}.flycast:{port} (or {app}.internal:{port}) instead"
@@ -55,8 +71,10 @@ def _database_message(ctx: FlyTomlContext, key: str, target: addresses.DatabaseT
     )
 
 
-def _service_message(ctx: FlyTomlContext, key: str, target: addresses.FlyDevTarget) -> str:
-    private = addresses.private_address(target.app, _internal_port(ctx, target.app), target.scheme)
+def _service_message(project: Project, key: str, target: addresses.FlyDevTarget) -> str:
+    private = addresses.private_address(
+        target.app, _internal_port(project, target.app), target.scheme
+    )
     return (
         f"{key} calls {target.app} over the public internet: use {private} "
         f"instead of {target.public_url}"

@@ -1,0 +1,90 @@
+"""FLY105: a COPY or ADD that puts a secret file (.env, a private key, credentials) in the image."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flylint import data
+from flylint.context import DockerfileContext
+from flylint.dockerfile import Instruction, Word
+from flylint.model import Diagnostic, Span
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    description: str
+    patterns: tuple[str, ...]
+    exceptions: tuple[str, ...]
+
+
+@functools.cache
+def _catalog() -> tuple[str, frozenset[str], tuple[_Kind, ...]]:
+    catalog = data.catalog("secret-files")
+    kinds = tuple(
+        _Kind(k["description"], tuple(k["patterns"]), tuple(k["except"])) for k in catalog["kinds"]
+    )
+    return catalog["env_file_prefix"], frozenset(catalog["env_template_suffixes"]), kinds
+
+
+def _matches(path: str, pattern: str) -> bool:
+    target = path if "/" in pattern else path.rsplit("/", 1)[-1]
+    if "/" in pattern:
+        return fnmatch.fnmatchcase(target, f"*{pattern}") or fnmatch.fnmatchcase(target, pattern)
+    return fnmatch.fnmatchcase(target, pattern)
+
+
+def secret_file_kind(source: str) -> str | None:
+    """What secret a build-context path holds, if it is a secret file."""
+    prefix, templates, kinds = _catalog()
+    path = source.strip().rstrip("/").lower()
+    name = path.rsplit("/", 1)[-1]
+    if name == prefix or (
+        name.startswith(prefix + ".") and name[len(prefix) + 1 :] not in templates
+    ):
+        return "a dotenv file"
+    for kind in kinds:
+        if any(_matches(path, p) for p in kind.patterns) and not any(
+            _matches(path, p) for p in kind.exceptions
+        ):
+            return kind.description
+    return None
+
+
+def _sources(instruction: Instruction) -> list[tuple[str, Span]]:
+    """The build-context paths a COPY/ADD reads (not its destination), with positions."""
+    arguments = instruction.arguments
+    text = " ".join(word.text for word in arguments)
+    if text.startswith("["):  # the JSON form: COPY ["a", "b", "/dest/"]
+        try:
+            paths = json.loads(text)
+        except ValueError:
+            return []
+        if isinstance(paths, list) and all(isinstance(p, str) for p in paths):
+            return [(p, instruction.span) for p in paths[:-1]]
+        return []
+    words: list[Word] = list(arguments[:-1])
+    return [(w.text, w.span) for w in words if "<<" not in w.text]
+
+
+def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
+    for instruction in ctx.dockerfile.instructions:
+        if instruction.keyword not in ("COPY", "ADD") or "from" in instruction.flags:
+            continue  # COPY --from copies from another stage or image, not the context
+        for source, span in _sources(instruction):
+            if "://" in source:
+                continue  # ADD of a URL
+            kind = secret_file_kind(source)
+            if kind is None:
+                continue
+            yield ctx.diagnostic(
+                "FLY105",
+                span,
+                f"{instruction.keyword} {source} puts {kind} into the image, where anyone who "
+                f"can pull it can read it: add {source} to .dockerignore and pass its values "
+                f"with fly secrets set (run time) or fly deploy --build-secret (build time)",
+                f"{instruction.stage}.{instruction.keyword}.{source}",
+            )

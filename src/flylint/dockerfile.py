@@ -1,0 +1,253 @@
+"""Dockerfiles: instructions from dockerfile-parse, plus the position of every word.
+
+dockerfile-parse (2.0.1) splits a Dockerfile into instructions, but it reads the body
+of a heredoc (``RUN <<EOF``) as instructions of its own, keeps no position below the
+instruction, and ignores the ``# escape=`` directive. flylint drops heredoc bodies and
+re-reads each instruction's own lines to locate its words, so a finding can point at
+the ``key=value`` line of a multi-line ``ENV``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from flylint.model import Diagnostic, Span
+from flylint.sources import PARSE_ERROR, Source
+
+_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"^#\s*[a-zA-Z][a-zA-Z0-9_-]*\s*=")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str  # quotes removed, escapes applied
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    keyword: str  # upper-cased: ENV, ARG, COPY, ...
+    span: Span  # the whole instruction, first to last physical line
+    words: tuple[Word, ...]  # the arguments, after the keyword
+    stage: int  # index of the build stage it belongs to; -1 before the first FROM
+
+    @property
+    def flags(self) -> dict[str, str]:
+        """Leading ``--name=value`` options (``--from=builder``, ``--mount=...``)."""
+        found: dict[str, str] = {}
+        for word in self.words:
+            if not word.text.startswith("--"):
+                break
+            name, _, value = word.text[2:].partition("=")
+            found[name.lower()] = value
+        return found
+
+    @property
+    def arguments(self) -> tuple[Word, ...]:
+        """The words after any leading ``--flag`` options."""
+        words = self.words
+        index = 0
+        while index < len(words) and words[index].text.startswith("--"):
+            index += 1
+        return words[index:]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    index: int
+    image: str  # as written, e.g. "python:${PYTHON_VERSION}-slim"
+    name: str | None
+    instruction: Instruction
+
+
+@dataclass(frozen=True, slots=True)
+class Dockerfile:
+    source: Source
+    instructions: tuple[Instruction, ...]
+    stages: tuple[Stage, ...]
+
+    @property
+    def final_image(self) -> str | None:
+        """The image the final stage builds on, following ``FROM <earlier stage>``."""
+        if not self.stages:
+            return None
+        named = {stage.name.lower(): stage for stage in self.stages if stage.name}
+        image = self.stages[-1].image
+        for _ in range(len(self.stages)):
+            earlier = named.get(image.lower())
+            if earlier is None:
+                break
+            image = earlier.image
+        return image
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One ``key=value`` of an ENV, or one name of an ARG (``value`` None: no default)."""
+
+    key: str
+    value: str | None
+    span: Span
+    instruction: Instruction
+
+
+def env_settings(instruction: Instruction) -> list[Setting]:
+    """``ENV a=b c=d`` and the legacy ``ENV key value with spaces``."""
+    words = instruction.words
+    if not words:
+        return []
+    if "=" not in words[0].text:
+        first, last = words[0].span, words[-1].span
+        span = Span(first.line, first.column, last.end_line, last.end_column)
+        value = " ".join(word.text for word in words[1:])
+        return [Setting(words[0].text, value, span, instruction)]
+    settings = []
+    for word in words:
+        key, sep, value = word.text.partition("=")
+        if sep and key:
+            settings.append(Setting(key, value, word.span, instruction))
+    return settings
+
+
+def arg_settings(instruction: Instruction) -> list[Setting]:
+    """``ARG NAME`` and ``ARG NAME=default``, several per instruction."""
+    settings = []
+    for word in instruction.words:
+        key, sep, value = word.text.partition("=")
+        if key:
+            settings.append(Setting(key, value if sep else None, word.span, instruction))
+    return settings
+
+
+def _escape_char(lines: list[str]) -> str:
+    """The ``# escape=`` parser directive, read from the directives at the top."""
+    for line in lines:
+        if not _DIRECTIVE.match(line.strip()):
+            break
+        match = _ESCAPE_DIRECTIVE.match(line.strip())
+        if match:
+            return match.group(1)
+    return "\\"
+
+
+def _characters(
+    lines: list[str], first: int, last: int, column: int, escape: str
+) -> list[tuple[str, int, int]]:
+    """The instruction's argument characters with their (1-based) line and column.
+
+    Line continuations are removed, and so are comment lines inside a continued
+    instruction, as Docker does.
+    """
+    chars: list[tuple[str, int, int]] = []
+    for index in range(first, last + 1):
+        line = lines[index]
+        start = column if index == first else 0
+        if index > first and line.lstrip().startswith("#"):
+            continue
+        body = line.rstrip()
+        continued = index < last and body.endswith(escape)
+        if continued:
+            body = body[:-1]
+        chars.extend((c, index + 1, i + 1) for i, c in enumerate(body[start:], start))
+    return chars
+
+
+def _words(chars: list[tuple[str, int, int]], escape: str) -> tuple[Word, ...]:
+    """Split into shell-like words: whitespace separates, quotes group, escapes escape."""
+    words: list[Word] = []
+    i, n = 0, len(chars)
+    while i < n:
+        if chars[i][0].isspace():
+            i += 1
+            continue
+        start = chars[i]
+        text: list[str] = []
+        quote = ""
+        while i < n:
+            c = chars[i][0]
+            if quote:
+                if c == quote:
+                    quote = ""
+                elif c == escape and quote == '"' and i + 1 < n and chars[i + 1][0] in '"\\$`':
+                    i += 1
+                    text.append(chars[i][0])
+                else:
+                    text.append(c)
+            elif c.isspace():
+                break
+            elif c in "\"'":
+                quote = c
+            elif c == escape and i + 1 < n:
+                i += 1
+                text.append(chars[i][0])
+            else:
+                text.append(c)
+            i += 1
+        end = chars[i - 1]
+        words.append(Word("".join(text), Span(start[1], start[2], end[1], end[2] + 1)))
+    return tuple(words)
+
+
+def _heredoc_bodies(lines: list[str], item: dict) -> tuple[list[range], int]:
+    """Line ranges (0-based) of the heredoc bodies an instruction opens, and the last one."""
+    bodies = []
+    next_line = item["endline"] + 1
+    for dash, _, delimiter in _HEREDOC.findall(item["content"]):
+        start = next_line
+        while next_line < len(lines):
+            candidate = lines[next_line].lstrip("\t") if dash else lines[next_line]
+            next_line += 1
+            if candidate.rstrip() == delimiter:
+                break
+        bodies.append(range(start, next_line))
+    return bodies, next_line - 1
+
+
+def parse(source: Source) -> Dockerfile | Diagnostic:
+    """Parse a Dockerfile into instructions and stages, or FLY000 when it cannot be read."""
+    # Imported here: runs with no Dockerfile never pay for it.
+    from dockerfile_parse import DockerfileParser
+
+    lines = source.text.split("\n")
+    escape = _escape_char(lines)
+    try:
+        structure = DockerfileParser(fileobj=io.BytesIO(source.text.encode("utf-8"))).structure
+    except Exception as exc:  # the parser's own bugs must not become flylint's crash
+        return Diagnostic(
+            PARSE_ERROR, source.path, Span.at_line(1), f"cannot parse Dockerfile: {exc}"
+        )
+
+    instructions: list[Instruction] = []
+    stages: list[Stage] = []
+    skip_until = -1
+    for item in structure:
+        keyword = item["instruction"].upper()
+        first, last = item["startline"], item["endline"]
+        if keyword == "COMMENT" or first <= skip_until:
+            continue  # a comment, or a line of a heredoc body
+        if keyword in ("RUN", "COPY", "ADD") and "<<" in item["content"]:
+            bodies, body_end = _heredoc_bodies(lines, item)
+            if bodies:
+                skip_until = body_end
+        text = lines[first]
+        column = len(text) - len(text.lstrip()) + len(item["instruction"])
+        words = _words(_characters(lines, first, last, column, escape), escape)
+        span = Span(first + 1, 1, last + 1, len(lines[last].rstrip()) + 1)
+        stage = len(stages) if keyword == "FROM" else len(stages) - 1
+        instruction = Instruction(keyword, span, words, stage)
+        instructions.append(instruction)
+        if keyword == "FROM":
+            stages.append(_stage(len(stages), instruction))
+    return Dockerfile(source, tuple(instructions), tuple(stages))
+
+
+def _stage(index: int, instruction: Instruction) -> Stage:
+    arguments = instruction.arguments
+    image = arguments[0].text if arguments else ""
+    name = None
+    if len(arguments) >= 3 and arguments[1].text.upper() == "AS":
+        name = arguments[2].text
+    return Stage(index, image, name, instruction)
