@@ -191,19 +191,33 @@ def _words(chars: list[tuple[str, int, int]], escape: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
-def _heredoc_bodies(lines: list[str], item: dict) -> tuple[list[range], int]:
-    """Line ranges (0-based) of the heredoc bodies an instruction opens, and the last one."""
-    bodies = []
-    next_line = item["endline"] + 1
-    for dash, _, delimiter in _HEREDOC.findall(item["content"]):
-        start = next_line
-        while next_line < len(lines):
-            candidate = lines[next_line].lstrip("\t") if dash else lines[next_line]
-            next_line += 1
+def _last_line(lines: list[str], first: int, escape: str) -> int:
+    """The last physical line of the instruction starting at ``first``.
+
+    dockerfile-parse ends an instruction at an empty line inside a continuation; Docker
+    skips empty and comment lines there and goes on, and so does this.
+    """
+    index = first
+    while index < len(lines) - 1 and lines[index].rstrip().endswith(escape):
+        index += 1
+        while index < len(lines) - 1 and (
+            not lines[index].strip() or lines[index].lstrip().startswith("#")
+        ):
+            index += 1
+    return index
+
+
+def _heredoc_end(lines: list[str], first: int, last: int) -> int:
+    """The last line of the heredoc bodies the instruction on lines first..last opens
+    (``RUN <<EOF``, ``COPY <<-"CONF" /etc/app.conf``), or ``last`` when it opens none."""
+    end = last
+    for dash, _, delimiter in _HEREDOC.findall("\n".join(lines[first : last + 1])):
+        while end + 1 < len(lines):
+            end += 1
+            candidate = lines[end].lstrip("\t") if dash else lines[end]
             if candidate.rstrip() == delimiter:
                 break
-        bodies.append(range(start, next_line))
-    return bodies, next_line - 1
+    return end
 
 
 def parse(source: Source) -> Dockerfile | Diagnostic:
@@ -225,13 +239,13 @@ def parse(source: Source) -> Dockerfile | Diagnostic:
     skip_until = -1
     for item in structure:
         keyword = item["instruction"].upper()
-        first, last = item["startline"], item["endline"]
+        first = item["startline"]
         if keyword == "COMMENT" or first <= skip_until:
-            continue  # a comment, or a line of a heredoc body
+            continue  # a comment, a heredoc body, or the rest of a continued instruction
+        last = max(item["endline"], _last_line(lines, first, escape))
+        skip_until = last
         if keyword in ("RUN", "COPY", "ADD") and "<<" in item["content"]:
-            bodies, body_end = _heredoc_bodies(lines, item)
-            if bodies:
-                skip_until = body_end
+            skip_until = _heredoc_end(lines, first, last)
         text = lines[first]
         column = len(text) - len(text.lstrip()) + len(item["instruction"])
         words = _words(_characters(lines, first, last, column, escape), escape)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flylint import data
 from flylint.context import DockerfileContext
-from flylint.dockerfile import Instruction, Word
+from flylint.dockerfile import Instruction
 from flylint.model import Diagnostic, Span
 
 
@@ -55,19 +54,17 @@ def secret_file_kind(source: str) -> str | None:
 
 
 def _sources(instruction: Instruction) -> list[tuple[str, Span]]:
-    """The build-context paths a COPY/ADD reads (not its destination), with positions."""
+    """The build-context paths a COPY/ADD reads (not its destination), with positions.
+
+    In the JSON form (``COPY ["a", "b", "/dest/"]``) the words carry the brackets and
+    commas once their quotes are gone; they are trimmed off.
+    """
     arguments = instruction.arguments
-    text = " ".join(word.text for word in arguments)
-    if text.startswith("["):  # the JSON form: COPY ["a", "b", "/dest/"]
-        try:
-            paths = json.loads(text)
-        except ValueError:
-            return []
-        if isinstance(paths, list) and all(isinstance(p, str) for p in paths):
-            return [(p, instruction.span) for p in paths[:-1]]
-        return []
-    words: list[Word] = list(arguments[:-1])
-    return [(w.text, w.span) for w in words if "<<" not in w.text]
+    if arguments and arguments[0].text.startswith("["):
+        paths = [(w.text.strip("[], "), w.span) for w in arguments]
+        paths = [(text, span) for text, span in paths if text]
+        return paths[:-1]
+    return [(w.text, w.span) for w in arguments[:-1] if not w.text.startswith("<<")]
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
