@@ -36,10 +36,24 @@ def _matches(path: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(target, pattern)
 
 
+# A wildcard source (COPY .env* ./) is judged by the secret files it would pick up.
+_WILDCARD_PROBES = (".env", ".env.production", "id_rsa", "server.key", "master.key")
+
+
 def secret_file_kind(source: str) -> str | None:
     """What secret a build-context path holds, if it is a secret file."""
-    prefix, templates, kinds = _catalog()
     path = source.strip().rstrip("/").lower()
+    if any(c in path for c in "*?["):
+        directory, _, pattern = path.rpartition("/")
+        for probe in _WILDCARD_PROBES:
+            if fnmatch.fnmatchcase(probe, pattern):
+                return _kind(f"{directory}/{probe}" if directory else probe)
+        return None
+    return _kind(path)
+
+
+def _kind(path: str) -> str | None:
+    prefix, templates, kinds = _catalog()
     name = path.rsplit("/", 1)[-1]
     if name == prefix or (
         name.startswith(prefix + ".") and name[len(prefix) + 1 :] not in templates
