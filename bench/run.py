@@ -3,9 +3,11 @@
     python bench/run.py                 # 200 generated fly.toml files
     python bench/run.py --count 1000
     python bench/run.py --dir ../shared/corpus/fly   # real files, passed explicitly
+    python bench/run.py --kind dockerfile --count 500
 
 Each figure is the best of --repeat runs of the installed ``flylint`` command, next to
-a floor: ``python3 -c`` parsing the same files with tomllib and nothing else.
+a floor: ``python3 -c`` parsing the same files and nothing else (tomllib for fly.toml,
+dockerfile-parse for Dockerfiles).
 """
 
 from __future__ import annotations
@@ -94,6 +96,54 @@ def generate(directory: Path, count: int) -> list[Path]:
     return paths
 
 
+DOCKERFILE = """\
+# syntax=docker/dockerfile:1
+ARG NODE_VERSION=20.11.1
+FROM node:${{NODE_VERSION}}-slim AS base
+WORKDIR /app
+ENV NODE_ENV="production" \\
+    PORT={port} \\
+    {extra_env}
+
+FROM base AS build
+ARG {arg}
+COPY package-lock.json package.json ./
+RUN --mount=type=secret,id=NPM_TOKEN NPM_TOKEN="$(cat /run/secrets/NPM_TOKEN)" npm ci
+COPY . .
+RUN npm run build
+
+FROM base
+COPY --from=build /app /app
+{copy}
+EXPOSE {port}
+CMD ["node", "server.js"]
+"""
+
+DOCKER_ENV = [
+    "BILLING_API_URL=https://billing-{n}.fly.dev",
+    "SMTP_PASSWORD=summer-Rain-{n}",
+    "DATABASE_URL=postgres://app@db-{n}.flycast:5432/app",
+    "LOG_LEVEL=info",
+]
+
+
+def generate_dockerfiles(directory: Path, count: int) -> list[Path]:
+    paths = []
+    for n in range(count):
+        app_dir = directory / f"app-{n:04d}"
+        app_dir.mkdir(parents=True)
+        text = DOCKERFILE.format(
+            port=3000 + n % 5,
+            extra_env=DOCKER_ENV[n % len(DOCKER_ENV)].format(n=n),
+            arg="SENTRY_AUTH_TOKEN" if n % 3 == 0 else "BUILD_ID",
+            copy="COPY .env ./" if n % 10 == 0 else "COPY public ./public",
+        )
+        path = app_dir / "Dockerfile"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 def best_of(command: list[str], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -106,34 +156,48 @@ def best_of(command: list[str], repeat: int) -> float:
     return best
 
 
-FLOOR = (
-    "import sys, tomllib\n"
-    "for name in sys.argv[1:]:\n"
-    "    with open(name, 'rb') as f:\n"
-    "        tomllib.load(f)\n"
-)
+FLOORS = {
+    "fly-toml": (
+        "import sys, tomllib\n"
+        "for name in sys.argv[1:]:\n"
+        "    with open(name, 'rb') as f:\n"
+        "        tomllib.load(f)\n"
+    ),
+    "dockerfile": (
+        "import sys\n"
+        "from dockerfile_parse import DockerfileParser\n"
+        "for name in sys.argv[1:]:\n"
+        "    with open(name, 'rb') as f:\n"
+        "        DockerfileParser(fileobj=f).structure\n"
+    ),
+}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=200, help="generated fly.toml files")
+    parser.add_argument("--kind", choices=sorted(FLOORS), default="fly-toml")
+    parser.add_argument("--count", type=int, default=200, help="generated files")
     parser.add_argument("--dir", type=Path, help="time these *.toml files instead")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
     flylint = shutil.which("flylint") or str(Path(sys.executable).parent / "flylint")
     with tempfile.TemporaryDirectory() as tmp:
+        noun = "fly.toml files" if args.kind == "fly-toml" else "Dockerfiles"
         if args.dir:
-            files = sorted(args.dir.glob("*.toml"))
-            label = f"{len(files)} fly.toml files from {args.dir}"
+            pattern = "*.toml" if args.kind == "fly-toml" else "**/*Dockerfile*"
+            files = sorted(args.dir.glob(pattern))
+            label = f"{len(files)} {noun} from {args.dir}"
         else:
-            files = generate(Path(tmp), args.count)
-            label = f"{len(files)} generated fly.toml files"
+            make = generate if args.kind == "fly-toml" else generate_dockerfiles
+            files = make(Path(tmp), args.count)
+            label = f"{len(files)} generated {noun}"
         names = [str(path) for path in files]
-        floor = best_of([sys.executable, "-c", FLOOR, *names], args.repeat)
+        floor_code = FLOORS[args.kind]
+        floor = best_of([sys.executable, "-c", floor_code, *names], args.repeat)
         lint_files = best_of([flylint, "check", "--format", "concise", *names], args.repeat)
         one = best_of([flylint, "check", "--format", "concise", names[0]], args.repeat)
-        one_floor = best_of([sys.executable, "-c", FLOOR, names[0]], args.repeat)
+        one_floor = best_of([sys.executable, "-c", floor_code, names[0]], args.repeat)
         if not args.dir:
             lint_dir = best_of([flylint, "check", "--format", "concise", tmp], args.repeat)
 
@@ -141,7 +205,7 @@ def main() -> int:
     print(f"  flylint check FILES...   {lint_files * 1000:8.1f} ms")
     if not args.dir:
         print(f"  flylint check DIR        {lint_dir * 1000:8.1f} ms  (directory walk included)")
-    print(f"  floor (tomllib only)     {floor * 1000:8.1f} ms  ratio {lint_files / floor:.2f}x")
+    print(f"  floor (parse only)       {floor * 1000:8.1f} ms  ratio {lint_files / floor:.2f}x")
     print(f"  one file: flylint        {one * 1000:8.1f} ms")
     print(f"  one file: floor          {one_floor * 1000:8.1f} ms  ratio {one / one_floor:.2f}x")
     return 0
