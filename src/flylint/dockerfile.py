@@ -57,10 +57,8 @@ class Instruction:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    index: int
     image: str  # as written, e.g. "python:${PYTHON_VERSION}-slim"
     name: str | None
-    instruction: Instruction
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +89,6 @@ class Setting:
     key: str
     value: str | None
     span: Span
-    instruction: Instruction
 
 
 def env_settings(instruction: Instruction) -> list[Setting]:
@@ -103,12 +100,12 @@ def env_settings(instruction: Instruction) -> list[Setting]:
         first, last = words[0].span, words[-1].span
         span = Span(first.line, first.column, last.end_line, last.end_column)
         value = " ".join(word.text for word in words[1:])
-        return [Setting(words[0].text, value, span, instruction)]
+        return [Setting(words[0].text, value, span)]
     settings = []
     for word in words:
         key, sep, value = word.text.partition("=")
         if sep and key:
-            settings.append(Setting(key, value, word.span, instruction))
+            settings.append(Setting(key, value, word.span))
     return settings
 
 
@@ -118,7 +115,7 @@ def arg_settings(instruction: Instruction) -> list[Setting]:
     for word in instruction.words:
         key, sep, value = word.text.partition("=")
         if key:
-            settings.append(Setting(key, value if sep else None, word.span, instruction))
+            settings.append(Setting(key, value if sep else None, word.span))
     return settings
 
 
@@ -254,14 +251,14 @@ def parse(source: Source) -> Dockerfile | Diagnostic:
         instruction = Instruction(keyword, span, words, stage)
         instructions.append(instruction)
         if keyword == "FROM":
-            stages.append(_stage(len(stages), instruction))
+            stages.append(_stage(instruction))
     return Dockerfile(source, tuple(instructions), tuple(stages))
 
 
-def _stage(index: int, instruction: Instruction) -> Stage:
+def _stage(instruction: Instruction) -> Stage:
     arguments = instruction.arguments
     image = arguments[0].text if arguments else ""
     name = None
     if len(arguments) >= 3 and arguments[1].text.upper() == "AS":
         name = arguments[2].text
-    return Stage(index, image, name, instruction)
+    return Stage(image, name)
