@@ -7,7 +7,7 @@
 
 Each figure is the best of --repeat runs of the installed ``flylint`` command, next to
 a floor: ``python3 -c`` parsing the same files and nothing else (tomllib for fly.toml,
-dockerfile-parse for Dockerfiles).
+dockerfile-parse for Dockerfiles, ast for Python).
 """
 
 from __future__ import annotations
@@ -144,6 +144,56 @@ def generate_dockerfiles(directory: Path, count: int) -> list[Path]:
     return paths
 
 
+PLAIN_PY = '''"""Module {n}: order handling."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Order{n}:
+    id: int
+    total_cents: int
+    currency: str = "EUR"
+
+    def with_tax(self, rate: float) -> int:
+        return round(self.total_cents * (1 + rate))
+
+
+def summarize(orders: list[Order{n}]) -> dict[str, int]:
+    totals: dict[str, int] = {{}}
+    for order in orders:
+        totals[order.currency] = totals.get(order.currency, 0) + order.total_cents
+    return totals
+'''
+
+CALLER_PY = (
+    PLAIN_PY
+    + """
+
+import requests
+
+BILLING = "https://billing-{n}.fly.dev"
+
+
+def charge(order: Order{n}) -> None:
+    requests.post(f"{{BILLING}}/charges", json={{"id": order.id}})
+"""
+)
+
+
+def generate_python(directory: Path, count: int) -> list[Path]:
+    """``count`` modules of which 1% call another app's fly.dev URL."""
+    paths = []
+    for n in range(count):
+        package = directory / f"pkg{n // 100:03d}"
+        package.mkdir(exist_ok=True)
+        path = package / f"module_{n:05d}.py"
+        template = CALLER_PY if n % 100 == 0 else PLAIN_PY
+        path.write_text(template.format(n=n), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 def best_of(command: list[str], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -162,6 +212,12 @@ FLOORS = {
         "for name in sys.argv[1:]:\n"
         "    with open(name, 'rb') as f:\n"
         "        tomllib.load(f)\n"
+    ),
+    "python": (
+        "import ast, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    with open(name, 'rb') as f:\n"
+        "        ast.parse(f.read())\n"
     ),
     "dockerfile": (
         "import sys\n"
@@ -183,13 +239,23 @@ def main() -> int:
 
     flylint = shutil.which("flylint") or str(Path(sys.executable).parent / "flylint")
     with tempfile.TemporaryDirectory() as tmp:
-        noun = "fly.toml files" if args.kind == "fly-toml" else "Dockerfiles"
+        noun = {
+            "fly-toml": "fly.toml files",
+            "dockerfile": "Dockerfiles",
+            "python": "Python files",
+        }[args.kind]
         if args.dir:
-            pattern = "*.toml" if args.kind == "fly-toml" else "**/*Dockerfile*"
+            pattern = {"fly-toml": "*.toml", "dockerfile": "**/*Dockerfile*", "python": "**/*.py"}[
+                args.kind
+            ]
             files = sorted(args.dir.glob(pattern))
             label = f"{len(files)} {noun} from {args.dir}"
         else:
-            make = generate if args.kind == "fly-toml" else generate_dockerfiles
+            make = {
+                "fly-toml": generate,
+                "dockerfile": generate_dockerfiles,
+                "python": generate_python,
+            }[args.kind]
             files = make(Path(tmp), args.count)
             label = f"{len(files)} generated {noun}"
         names = [str(path) for path in files]

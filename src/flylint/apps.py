@@ -63,6 +63,21 @@ class App:
 class Project:
     apps: list[App]
 
+    def owner(self, path: Path) -> App | None:
+        """The app a source file belongs to: the nearest fly.toml up the tree (``fly.toml``
+        before ``fly.*.toml`` in the same directory)."""
+        resolved = path.resolve().parent
+        best: tuple[int, bool] | None = None
+        found = None
+        for app in self.apps:
+            directory = app.directory.resolve()
+            if resolved != directory and directory not in resolved.parents:
+                continue
+            rank = (len(directory.parts), app.config.source.path.name == "fly.toml")
+            if best is None or rank > best:
+                best, found = rank, app
+        return found
+
     def app_named(self, name: str) -> App | None:
         for app in self.apps:
             if app.name == name:

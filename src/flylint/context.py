@@ -8,6 +8,7 @@ from flylint.apps import App, Project
 from flylint.dockerfile import Dockerfile
 from flylint.flytoml import FlyConfig
 from flylint.model import Diagnostic, Span
+from flylint.python_source import PythonModule
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,13 @@ class DockerfileContext:
 
     def diagnostic(self, rule_id: str, span: Span, message: str, anchor: str) -> Diagnostic:
         return Diagnostic(rule_id, self.dockerfile.source.path, span, message, anchor)
+
+
+@dataclass(frozen=True, slots=True)
+class PythonContext:
+    module: PythonModule
+    app: App | None  # the app whose directory holds the file (nearest fly.toml up the tree)
+    project: Project
+
+    def diagnostic(self, rule_id: str, span: Span, message: str, anchor: str) -> Diagnostic:
+        return Diagnostic(rule_id, self.module.source.path, span, message, anchor)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from flylint import dockerfile, flytoml, frameworks, registry, sources
+from flylint import dockerfile, flytoml, frameworks, python_source, registry, sources
 from flylint.apps import App, Project
-from flylint.context import DockerfileContext, FlyTomlContext
+from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
 from flylint.discovery import Target, discover
 from flylint.model import Diagnostic, FileKind, Notice, Report
 
 _PARSERS: dict[FileKind, Callable] = {
     FileKind.FLY_TOML: flytoml.parse,
     FileKind.DOCKERFILE: dockerfile.parse,
+    FileKind.PYTHON: python_source.parse,  # None for files the pre-check rules out
 }
 
 
@@ -95,16 +97,23 @@ def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
         for app in project.apps:
             report.diagnostics.extend(check(FlyTomlContext(app.config, app, project)))
 
-    checks = registry.checks_for(FileKind.DOCKERFILE, selected)
-    for target in targets:
-        if target.kind is not FileKind.DOCKERFILE:
-            continue
-        parsed = files.parse(target.path, target.kind, lint=True)
-        if parsed is None:
-            continue
-        context = DockerfileContext(parsed, owners.get(target.path.resolve()), project)
-        for check in checks:
-            report.diagnostics.extend(check(context))
+    contexts: dict[FileKind, Callable[[Any, Path], Any]] = {
+        FileKind.DOCKERFILE: lambda parsed, path: DockerfileContext(
+            parsed, owners.get(path.resolve()), project
+        ),
+        FileKind.PYTHON: lambda parsed, path: PythonContext(parsed, project.owner(path), project),
+    }
+    for kind, make_context in contexts.items():
+        checks = registry.checks_for(kind, selected)
+        for target in targets:
+            if target.kind is not kind:
+                continue
+            parsed = files.parse(target.path, kind, lint=True)
+            if parsed is None:
+                continue
+            context = make_context(parsed, target.path)
+            for check in checks:
+                report.diagnostics.extend(check(context))
 
     report.diagnostics = sorted(
         (d for d in report.diagnostics if d.rule_id in selected), key=Diagnostic.sort_key

@@ -107,6 +107,8 @@ _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][A-Za-z0-9.]{1,20})?$")
 _DURATION = re.compile(r"^\d{1,10}\s?(?:ms|s|sec|m|min|h|d|w|y)$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}$")
 _HOSTNAME = re.compile(r"^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$")
+# Regular expressions (a secret scanner's own patterns) are not credentials.
+_REGEX_LIKE = re.compile(r"\(\?|\\[dswbDSWB]|\[\^|\.[*+]|\]\{|\)[+*?]|\|\(|\[[^\]]{0,20}\]\+")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 
@@ -216,6 +218,7 @@ def _url_password(value: str) -> SecretMatch | None:
                 sep
                 and password
                 and not is_placeholder(password)
+                and not _REGEX_LIKE.search(password)
                 and host not in _LOCAL_HOSTS
                 and not host.endswith(catalog.example_host_suffixes)
             ):
@@ -243,6 +246,8 @@ def _credential_looking(value: str, password_key: bool) -> bool:
     if not catalog.threshold("min_length") <= len(text) <= catalog.threshold("max_length"):
         return False
     if is_placeholder(text) or any(c.isspace() for c in text) or "://" in text:
+        return False
+    if _REGEX_LIKE.search(text):
         return False
     if _VERSION.match(text) or _EMAIL.match(text) or _HOSTNAME.match(text):
         return False

@@ -1,5 +1,6 @@
 """FLY302 (database connection over a public host) and FLY402 (another app's public URL
-used as a service address), for settings in fly.toml [env] and Dockerfile ENV."""
+used as a service address), for settings in fly.toml [env] and Dockerfile ENV, and
+FLY302 for Python database driver calls."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 from flylint import addresses
 from flylint.apps import App, Project
-from flylint.context import DockerfileContext, FlyTomlContext
+from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
 from flylint.dockerfile import env_settings
 from flylint.model import Diagnostic
 
@@ -31,6 +32,34 @@ def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
             ):
                 anchor = f"{instruction.stage}.ENV.{setting.key}"
                 yield ctx.diagnostic(rule_id, setting.span, f"ENV {message}", anchor)
+
+
+def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
+    import libcst as cst
+
+    from flylint.python_source import calls_catalog
+
+    module = ctx.module
+    catalog = calls_catalog()["database"]
+    functions = set(catalog["functions"])
+    for call in module.nodes(cst.Call):
+        names = module.names(call.func) & functions
+        if not names:
+            continue
+        value = module.string(module.argument(call, catalog["url_keywords"]))
+        if not value:
+            continue
+        target = addresses.database_target(value)
+        if target is None and "://" not in value:
+            target = addresses.database_host_target(value)
+        if target is not None and addresses.is_public_database(target):
+            label = min(names)
+            yield ctx.diagnostic(
+                "FLY302",
+                module.span(call),
+                _database_message(ctx.project, label, target),
+                f"{label}:{target.host}",
+            )
 
 
 def _findings(key: str, value: str, app: App | None, project: Project) -> Iterator[tuple[str, str]]:

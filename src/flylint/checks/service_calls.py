@@ -1,0 +1,57 @@
+"""FLY401: Python HTTP, gRPC and WebSocket calls to another app's public fly.dev URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flylint import addresses
+from flylint.context import PythonContext
+from flylint.model import Diagnostic
+from flylint.python_source import calls_catalog
+
+
+def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
+    import libcst as cst
+
+    module = ctx.module
+    catalog = calls_catalog()["http"]
+    functions, clients = set(catalog["functions"]), set(catalog["clients"])
+    own = (ctx.app.name or "").lower() if ctx.app else ""
+    for call in module.nodes(cst.Call):
+        names = module.names(call.func)
+        if names & functions:
+            label = min(names & functions)
+            target = module.argument(call, catalog["url_keywords"])
+        elif names & clients:
+            label = f"{min(names & clients)}(base_url=...)"
+            target = next(
+                (
+                    a.value
+                    for a in call.args
+                    if a.keyword and a.keyword.value in catalog["client_keywords"]
+                ),
+                None,
+            )
+        elif isinstance(call.func, cst.Attribute) and call.func.attr.value in catalog["methods"]:
+            label = module.module.code_for_node(call.func)
+            target = module.argument(call, catalog["url_keywords"])
+        else:
+            continue
+        value = module.string(target)
+        if not value or addresses.database_target(value):
+            continue  # nothing known, or a database URL (FLY302's)
+        for found in addresses.fly_dev_targets(value):
+            if found.app == own:
+                continue
+            other = ctx.project.app_named(found.app)
+            private = addresses.private_address(
+                found.app, other.internal_port if other else None, found.scheme
+            )
+            yield ctx.diagnostic(
+                "FLY401",
+                module.span(call),
+                f"{label} calls {found.app} over the public internet: use {private} "
+                f"instead of {found.public_url}",
+                f"{label}:{found.app}",
+            )
+            break
