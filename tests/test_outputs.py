@@ -40,7 +40,11 @@ def test_sarif_of_the_example_is_valid_and_repository_relative(
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]
     }
-    assert uris == {"examples/storefront/fly.toml", "examples/storefront/Dockerfile"}
+    assert uris == {
+        "examples/storefront/fly.toml",
+        "examples/storefront/Dockerfile",
+        "examples/storefront/app.py",
+    }
     assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == ROOT.resolve().as_uri() + "/"
     for result in run_["results"]:
         assert (

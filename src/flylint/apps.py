@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flylint.dockerfile import Dockerfile
 from flylint.flytoml import FlyConfig
+from flylint.model import Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +16,9 @@ class HstsSetting:
     Talisman, a middleware), for FLY202/FLY203."""
 
     path: Path
-    line: int
-    max_age: int | None  # None: set without a parsable max-age
+    span: Span
+    max_age: int | None  # 0: explicitly turned off; None: set, max-age not known statically
+    label: str  # what sets it, for messages: "SECURE_HSTS_SECONDS", "Talisman(...)"
 
 
 @dataclass(slots=True)

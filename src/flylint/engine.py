@@ -93,6 +93,19 @@ def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
             linted.add(path.resolve())
             targets.append(Target(path, FileKind.DOCKERFILE))
 
+    # Every linted file is read and parsed once, here; the checks below reuse the result.
+    parsed = {
+        t.path: files.parse(t.path, t.kind, lint=True)
+        for t in targets
+        if t.kind is not FileKind.FLY_TOML
+    }
+    for target in targets:
+        module = parsed.get(target.path)
+        if target.kind is FileKind.PYTHON and module is not None:
+            owner = project.owner(target.path)
+            if owner is not None:
+                owner.code_hsts.extend(frameworks.python_hsts(module))
+
     for check in registry.checks_for(FileKind.FLY_TOML, selected):
         for app in project.apps:
             report.diagnostics.extend(check(FlyTomlContext(app.config, app, project)))
@@ -106,14 +119,10 @@ def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
     for kind, make_context in contexts.items():
         checks = registry.checks_for(kind, selected)
         for target in targets:
-            if target.kind is not kind:
-                continue
-            parsed = files.parse(target.path, kind, lint=True)
-            if parsed is None:
-                continue
-            context = make_context(parsed, target.path)
-            for check in checks:
-                report.diagnostics.extend(check(context))
+            if target.kind is kind and parsed[target.path] is not None:
+                context = make_context(parsed[target.path], target.path)
+                for check in checks:
+                    report.diagnostics.extend(check(context))
 
     report.diagnostics = sorted(
         (d for d in report.diagnostics if d.rule_id in selected), key=Diagnostic.sort_key

@@ -1,17 +1,24 @@
-"""HSTS that a web framework sends by itself, read from its production configuration.
+"""HSTS that an app's code or framework sends, for FLY202 and FLY203.
 
 A generated Rails app (``config.force_ssl = true``, Rails 7.1+) and a generated Phoenix
 app (``force_ssl: [...]`` in ``config/prod.exs``, Phoenix 1.7+) send
 Strict-Transport-Security without a line in fly.toml; FLY202 must not ask them for one.
-Only these fixed paths are read, and only when they exist.
+Only these fixed paths are read, and only when they exist. Python apps are read from
+their parsed source: Django's ``SECURE_HSTS_SECONDS``, Flask-Talisman, and code that
+sets the header itself.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flylint.apps import HstsSetting
+from flylint.model import Span
+
+if TYPE_CHECKING:
+    from flylint.python_source import PythonModule
 
 _RAILS_CONFIG = "config/environments/production.rb"
 _RAILS_FORCE_SSL = re.compile(r"^[ \t]*config\.force_ssl[ \t]*=[ \t]*true\b", re.MULTILINE)
@@ -42,7 +49,8 @@ def hsts_settings(app_dir: Path) -> list[HstsSetting]:
     if text is not None:
         match = _RAILS_FORCE_SSL.search(text)
         if match and not _RAILS_HSTS_OFF.search(text):
-            found.append(HstsSetting(rails, _line_of(text, match.start()), _RAILS_MAX_AGE))
+            line = _line_of(text, match.start())
+            found.append(HstsSetting(rails, Span.at_line(line), _RAILS_MAX_AGE, "config.force_ssl"))
     for name in _PHOENIX_CONFIGS:
         config = app_dir / name
         text = _read(config)
@@ -51,5 +59,74 @@ def hsts_settings(app_dir: Path) -> list[HstsSetting]:
         for match in _PHOENIX_FORCE_SSL.finditer(text):
             if re.search(r"\bhsts:[ \t]*false", match.group("options")):
                 continue
-            found.append(HstsSetting(config, _line_of(text, match.start()), _PHOENIX_MAX_AGE))
+            line = _line_of(text, match.start())
+            found.append(HstsSetting(config, Span.at_line(line), _PHOENIX_MAX_AGE, "force_ssl"))
     return found
+
+
+_TALISMAN = "flask_talisman.Talisman"
+_TALISMAN_MAX_AGE = 31_556_926  # Flask-Talisman's default: one year
+_HEADER = "strict-transport-security"
+_MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d{1,12})", re.IGNORECASE)
+
+
+def python_hsts(module: PythonModule) -> list[HstsSetting]:
+    """Where a Python module sets HSTS, and with what max-age."""
+    import libcst as cst
+
+    path = module.source.path
+    found: list[HstsSetting] = []
+
+    def header_value(value: cst.BaseExpression | None, at: cst.CSTNode) -> None:
+        text = module.string(value)
+        match = _MAX_AGE.search(text) if text else None
+        max_age = int(match.group(1)) if match else None
+        found.append(HstsSetting(path, module.span(at), max_age, "Strict-Transport-Security"))
+
+    for node in module.nodes((cst.Assign, cst.Call, cst.DictElement)):
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                name = target.target
+                if isinstance(name, cst.Name) and name.value == "SECURE_HSTS_SECONDS":
+                    seconds = _integer(module, node.value)
+                    found.append(HstsSetting(path, module.span(node), seconds, name.value))
+                elif isinstance(name, cst.Subscript) and _is_header(module, name):
+                    header_value(node.value, node)
+        elif isinstance(node, cst.DictElement):
+            if (module.string(node.key) or "").lower() == _HEADER:
+                header_value(node.value, node)
+        elif _TALISMAN in module.names(node.func):
+            keywords = {a.keyword.value: a.value for a in node.args if a.keyword}
+            turned_off = isinstance(keywords.get("strict_transport_security"), cst.Name) and (
+                keywords["strict_transport_security"].value == "False"
+            )
+            seconds = _integer(module, keywords.get("strict_transport_security_max_age"))
+            max_age = 0 if turned_off else seconds or _TALISMAN_MAX_AGE
+            found.append(HstsSetting(path, module.span(node), max_age, "Talisman(...)"))
+        elif len(node.args) >= 2 and (module.string(node.args[0].value) or "").lower() == _HEADER:
+            header_value(node.args[1].value, node)  # headers.append("Strict-...", value)
+    return found
+
+
+def _is_header(module: PythonModule, target: object) -> bool:
+    import libcst as cst
+
+    if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+        return False
+    index = target.slice[0].slice
+    return isinstance(index, cst.Index) and (module.string(index.value) or "").lower() == _HEADER
+
+
+def _integer(module: PythonModule, node: object) -> int | None:
+    """An integer literal, or the default of ``int(os.environ.get("X", "31536000"))``."""
+    import libcst as cst
+
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    if isinstance(node, cst.Call) and module.names(node.func) == {"int"} and node.args:
+        inner = node.args[0].value
+        if isinstance(inner, cst.Integer):
+            return int(inner.evaluated_value)
+        text = module.string(inner)
+        return int(text) if text and text.strip().isdigit() else None
+    return None

@@ -10,7 +10,6 @@ from flylint.model import Diagnostic
 from flylint.python_source import calls_catalog
 from flylint.secrets import find_secret
 
-
 _TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
 
 

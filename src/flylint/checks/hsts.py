@@ -84,7 +84,22 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                     f'Strict-Transport-Security {weakness}: use "{RECOMMENDED}"',
                     ".".join(map(str, (*table_path, name))),
                 )
-        if found or ctx.app.code_hsts:
+        code_on = [h for h in ctx.app.code_hsts if h.max_age != 0]
+        if found or code_on:
+            continue
+        anchor = ".".join(map(str, entry.path))
+        code_off = [h for h in ctx.app.code_hsts if h.max_age == 0]
+        if code_off:
+            off = code_off[0]
+            yield Diagnostic(
+                "FLY202",
+                off.path,
+                off.span,
+                f"{off.label} turns HSTS off and fly.toml sets no Strict-Transport-Security "
+                f"for {entry.label}: enable it here, or add "
+                f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}',
+                anchor,
+            )
             continue
         headers_tables = [p for p in entry.header_tables if p in config.locations]
         where = config.where(headers_tables[0] if headers_tables else entry.path)
@@ -93,8 +108,18 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             where.key,
             f"{entry.label} sends no Strict-Transport-Security header: add "
             f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}',
-            ".".join(map(str, entry.path)),
+            anchor,
         )
+    for setting in ctx.app.code_hsts:
+        if setting.max_age and setting.max_age < SIX_MONTHS:
+            yield Diagnostic(
+                "FLY203",
+                setting.path,
+                setting.span,
+                f"{setting.label} sets HSTS max-age={setting.max_age}, under six months "
+                f"({SIX_MONTHS} seconds): use 63072000 (two years)",
+                f"{setting.label}:{setting.max_age}",
+            )
 
 
 def _weakness(value: Any) -> str | None:
