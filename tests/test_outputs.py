@@ -131,7 +131,7 @@ def test_json_schema(capsys) -> None:
     first = document["findings"][0]
     assert list(first) == [
         "rule", "name", "level", "path", "line", "column", "end_line", "end_column",
-        "message", "docs_url", "fingerprint",
+        "message", "docs_url", "fingerprint", "precision",
     ]  # fmt: skip
     assert (first["rule"], first["line"], first["column"]) == ("FLY101", 4, 3)
     assert document["summary"] == {
@@ -184,3 +184,12 @@ def test_text_colour_can_be_forced(monkeypatch: pytest.MonkeyPatch, capsys) -> N
 def test_clean_text_summary(tmp_path: Path, capsys) -> None:
     code, out = run(capsys, str(tmp_path))
     assert (code, out) == (0, "No problems found (0 files checked).\n")
+
+
+def test_a_call_to_an_app_of_the_same_repository_is_surer(capsys) -> None:
+    fixtures = ROOT / "tests" / "fixtures" / "python"
+    _, out = run(capsys, str(fixtures / "monorepo"), "--format", "json")
+    assert {f["precision"] for f in json.loads(out)["findings"]} == {"very-high"}
+    _, out = run(capsys, str(fixtures / "FLY401" / "bad"), "--format", "sarif")
+    results = json.loads(out)["runs"][0]["results"]
+    assert {r["properties"]["precision"] for r in results} == {"high"}

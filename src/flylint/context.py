@@ -17,8 +17,10 @@ class FlyTomlContext:
     app: App
     project: Project
 
-    def diagnostic(self, rule_id: str, span: Span, message: str, anchor: str) -> Diagnostic:
-        return Diagnostic(rule_id, self.config.source.path, span, message, anchor)
+    def diagnostic(
+        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
+    ) -> Diagnostic:
+        return Diagnostic(rule_id, self.config.source.path, span, message, anchor, precision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +29,10 @@ class DockerfileContext:
     app: App | None  # the app whose fly.toml builds with this Dockerfile, if any
     project: Project
 
-    def diagnostic(self, rule_id: str, span: Span, message: str, anchor: str) -> Diagnostic:
-        return Diagnostic(rule_id, self.dockerfile.source.path, span, message, anchor)
+    def diagnostic(
+        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
+    ) -> Diagnostic:
+        return Diagnostic(rule_id, self.dockerfile.source.path, span, message, anchor, precision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,5 +41,7 @@ class PythonContext:
     app: App | None  # the app whose directory holds the file (nearest fly.toml up the tree)
     project: Project
 
-    def diagnostic(self, rule_id: str, span: Span, message: str, anchor: str) -> Diagnostic:
-        return Diagnostic(rule_id, self.module.source.path, span, message, anchor)
+    def diagnostic(
+        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
+    ) -> Diagnostic:
+        return Diagnostic(rule_id, self.module.source.path, span, message, anchor, precision)

@@ -43,6 +43,9 @@ class Diagnostic:
     span: Span
     message: str
     anchor: str = ""
+    # Set when this finding is surer than its rule usually is (the called app is in the
+    # same repository); None means the rule's own precision.
+    precision: str | None = None
 
     def sort_key(self) -> tuple[str, Span, str, str]:
         return (self.path.as_posix(), self.span, self.rule_id, self.message)

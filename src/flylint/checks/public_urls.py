@@ -17,9 +17,9 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
     for key, value in config.table("env").items():
         if isinstance(value, str):
-            for rule_id, message in _findings(key, value, ctx.app, ctx.project):
+            for rule_id, message, precision in _findings(key, value, ctx.app, ctx.project):
                 span = config.where(("env", key)).entry
-                yield ctx.diagnostic(rule_id, span, message, f"env.{key}")
+                yield ctx.diagnostic(rule_id, span, message, f"env.{key}", precision)
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
@@ -27,11 +27,11 @@ def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
         if instruction.keyword != "ENV":
             continue
         for setting in env_settings(instruction):
-            for rule_id, message in _findings(
+            for rule_id, message, precision in _findings(
                 setting.key, setting.value or "", ctx.app, ctx.project
             ):
                 anchor = f"{instruction.stage}.ENV.{setting.key}"
-                yield ctx.diagnostic(rule_id, setting.span, f"ENV {message}", anchor)
+                yield ctx.diagnostic(rule_id, setting.span, f"ENV {message}", anchor, precision)
 
 
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
@@ -62,21 +62,26 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
             )
 
 
-def _findings(key: str, value: str, app: App | None, project: Project) -> Iterator[tuple[str, str]]:
+def _findings(
+    key: str, value: str, app: App | None, project: Project
+) -> Iterator[tuple[str, str, str | None]]:
+    """(rule id, message, precision when surer than the rule's) for one setting."""
     database = addresses.database_target(value)
     if database is None and addresses.is_database_host_key(key):
         database = addresses.database_host_target(value)
     if database is not None:
         # One problem, one finding: a database address is FLY302, never also FLY402.
         if addresses.is_public_database(database):
-            yield "FLY302", _database_message(project, key, database)
+            yield "FLY302", _database_message(project, key, database), None
         return
     if not addresses.is_service_address_key(key):
         return
     own = (app.name or "").lower() if app else ""
     for target in addresses.fly_dev_targets(value):
         if target.app != own:
-            yield "FLY402", _service_message(project, key, target)
+            # An app of this repository: certainly a call between our own services.
+            surer = "very-high" if project.app_named(target.app) else None
+            yield "FLY402", _service_message(project, key, target), surer
             return
 
 

@@ -53,5 +53,7 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
                 f"{label} calls {found.app} over the public internet: use {private} "
                 f"instead of {found.public_url}",
                 f"{label}:{found.app}",
+                # An app of this repository: certainly a call between our own services.
+                "very-high" if other else None,
             )
             break
