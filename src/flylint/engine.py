@@ -83,9 +83,10 @@ def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
         if path is None:
             continue
         if not path.exists():
-            where = app.config.source.path
-            message = f"{where} builds with {path}, which does not exist"
-            report.notices.append(Notice(path, message))
+            # Named explicitly (pre-commit, editors), a fly.toml is linted alone.
+            if not explicit:
+                message = f"[build] dockerfile names {path}, which does not exist"
+                report.notices.append(Notice(app.config.source.path, message))
             continue
         app.dockerfile = files.parse(path, FileKind.DOCKERFILE, lint=False)
         owners.setdefault(path.resolve(), app)
