@@ -193,3 +193,25 @@ def test_a_call_to_an_app_of_the_same_repository_is_surer(capsys) -> None:
     _, out = run(capsys, str(fixtures / "FLY401" / "bad"), "--format", "sarif")
     results = json.loads(out)["runs"][0]["results"]
     assert {r["properties"]["precision"] for r in results} == {"high"}
+
+
+def test_suppressed_findings_leave_the_exit_code_but_stay_in_sarif(tmp_path: Path, capsys) -> None:
+    (tmp_path / "fly.toml").write_text(
+        "[http_service]  # flylint: ignore[FLY202]\n"
+        "  internal_port = 8080\n"
+        "  force_https = false  # flylint: ignore[FLY201] -- internal tool behind fly proxy\n",
+        encoding="utf-8",
+    )
+    code, out = run(capsys, str(tmp_path), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["findings"] == []
+    code, out = run(capsys, str(tmp_path), "--format", "sarif")
+    assert code == 0
+    log = json.loads(out)
+    results = log["runs"][0]["results"]
+    assert sorted(r["ruleId"] for r in results) == ["FLY201", "FLY202"]
+    assert all(
+        r["suppressions"] == [{"kind": "inSource", "justification": "flylint: ignore"}]
+        for r in results
+    )
+    assert list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(log)) == []

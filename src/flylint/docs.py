@@ -67,7 +67,8 @@ def rule_page(info: RuleInfo) -> str:
     lines += [
         "## Suppressing",
         "",
-        f"Run with `--ignore {info.id}` to turn the rule off for a run.",
+        f"Add `# flylint: ignore[{info.id}]` at the end of the finding's line, or alone on "
+        f"the line above it; run with `--ignore {info.id}` to turn the rule off for a run.",
         "",
     ]
     if info.references:

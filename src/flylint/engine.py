@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flylint import dockerfile, flytoml, frameworks, python_source, registry, sources
+from flylint import (
+    data,
+    dockerfile,
+    flytoml,
+    frameworks,
+    python_source,
+    registry,
+    sources,
+    suppressions,
+)
 from flylint.apps import App, Project
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
 from flylint.discovery import Target, discover
@@ -125,7 +134,14 @@ def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
                 for check in checks:
                     report.diagnostics.extend(check(context))
 
-    report.diagnostics = sorted(
-        (d for d in report.diagnostics if d.rule_id in selected), key=Diagnostic.sort_key
+    texts = {
+        result.source.path: result.source.text
+        for result in files.parsed.values()
+        if hasattr(result, "source")
+    }
+    kept, suppressed = suppressions.apply(report.diagnostics, texts, data.rules())
+    report.diagnostics = sorted((d for d in kept if d.rule_id in selected), key=Diagnostic.sort_key)
+    report.suppressed = sorted(
+        (d for d in suppressed if d.rule_id in selected), key=Diagnostic.sort_key
     )
     return run

@@ -66,5 +66,6 @@ class Notice:
 @dataclass(slots=True)
 class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    suppressed: list[Diagnostic] = field(default_factory=list)  # by inline comments
     notices: list[Notice] = field(default_factory=list)
     files_checked: int = 0

@@ -68,7 +68,7 @@ def _location(path: Path, span: Span, root: Path) -> dict[str, Any]:
 
 
 def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: Path) -> dict:
-    return {
+    result = {
         "ruleId": d.rule_id,
         "ruleIndex": index,
         "level": info.level,
@@ -77,6 +77,7 @@ def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: P
         "partialFingerprints": {"flylintFingerprint/v1": fingerprint},
         "properties": {"precision": d.precision or info.precision},
     }
+    return result
 
 
 def _notification(message: str, level: str, location: dict[str, Any]) -> dict[str, Any]:
@@ -102,12 +103,14 @@ def _notice(notice: Notice, root: Path) -> dict[str, Any]:
 def render(report: Report, options: OutputOptions) -> str:
     rules = data.rules()
     index = {rule_id: i for i, rule_id in enumerate(rules)}
+    everything = report.diagnostics + report.suppressed
     results = [
         _result(d, index[d.rule_id], rules[d.rule_id], fingerprint, options.root)
-        for d, fingerprint in zip(
-            report.diagnostics, fingerprints(report.diagnostics, options.root), strict=True
-        )
+        for d, fingerprint in zip(everything, fingerprints(everything, options.root), strict=True)
     ]
+    # Suppressed findings stay in the log, marked, so code scanning shows them as dismissed.
+    for result in results[len(report.diagnostics) :]:
+        result["suppressions"] = [{"kind": "inSource", "justification": "flylint: ignore"}]
     root_uri = options.root.resolve().as_uri().rstrip("/") + "/"
     log = {
         "$schema": SCHEMA,
