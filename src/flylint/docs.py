@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flylint import data
 from flylint.data import RuleInfo
+from flylint.model import FileKind
 
 _FILE_LABELS = {"fly-toml": "fly.toml", "dockerfile": "Dockerfile", "python": "Python"}
 
@@ -64,11 +65,16 @@ def rule_page(info: RuleInfo) -> str:
             lines += [f"`{example.path}`:", "", f"```{_language(example.path)}"]
             lines += [example.code.rstrip("\n"), "```", ""]
     lines += ["## How to fix", "", info.fix, ""]
+    comment = f"`# flylint: ignore[{info.id}]`"
+    if info.files == (FileKind.DOCKERFILE,):
+        # Docker reads a trailing "#" as part of the instruction, not as a comment.
+        where = f"Add {comment} alone on the line above the finding's line"
+    else:
+        where = f"Add {comment} at the end of the finding's line, or alone on the line above it"
     lines += [
         "## Suppressing",
         "",
-        f"Add `# flylint: ignore[{info.id}]` at the end of the finding's line, or alone on "
-        f"the line above it; run with `--ignore {info.id}` to turn the rule off for a run.",
+        f"{where}; run with `--ignore {info.id}` to turn the rule off for a run.",
         "",
     ]
     if info.references:
