@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when there are findings"
     )
+    check.add_argument(
+        "--stdin-filename",
+        type=Path,
+        metavar="NAME",
+        help="lint standard input as if it were the file NAME (for editors)",
+    )
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("rule_id", nargs="?", metavar="RULE", help="a rule id such as FLY201")
@@ -65,7 +71,13 @@ def _check(args: argparse.Namespace) -> int:
     from flylint.output import OutputOptions, render
 
     selected = registry.select(args.select, args.ignore)
-    run = engine.lint(args.paths or [Path()], selected)
+    if args.stdin_filename is not None:
+        if args.paths:
+            raise registry.UsageError("--stdin-filename lints standard input: pass no PATH")
+        buffer = (args.stdin_filename, sys.stdin.buffer.read())
+        run = engine.lint([], selected, stdin=buffer)
+    else:
+        run = engine.lint(args.paths or [Path()], selected)
     for missing in run.missing:
         print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
     for notice in run.report.notices:

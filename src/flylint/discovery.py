@@ -47,6 +47,7 @@ class Target:
     path: Path
     kind: FileKind
     explicit: bool = False  # named on the command line rather than found in a walk
+    context: bool = False  # read for what it tells about other files, not linted itself
 
 
 @dataclass(slots=True)
@@ -160,3 +161,24 @@ def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[N
             add(path, kind)
         # Reversed so that the stack pops directories in name order.
         stack.extend(reversed(subdirs))
+
+
+def context_configs(path: Path) -> list[Target]:
+    """The fly.toml files of the directories above ``path``, up to the repository root:
+    what an editor buffer needs to know which app it belongs to."""
+    found: list[Target] = []
+    start = path.resolve().parent
+    root = find_git_root(start)
+    for directory in (start, *start.parents):
+        try:
+            names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
+        except OSError:
+            names = []
+        found.extend(
+            Target(directory / name, FileKind.FLY_TOML, explicit=True, context=True)
+            for name in names
+            if classify(name) is FileKind.FLY_TOML and directory / name != path.resolve()
+        )
+        if directory == root:
+            break
+    return found

@@ -19,7 +19,7 @@ from flylint import (
 )
 from flylint.apps import App, Project
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
-from flylint.discovery import Target, discover
+from flylint.discovery import Discovery, Target, classify_explicit, context_configs, discover
 from flylint.model import Diagnostic, FileKind, Notice, Report
 
 _PARSERS: dict[FileKind, Callable] = {
@@ -38,9 +38,11 @@ class Run:
 class _Files:
     """Reads and parses each file once, whether it is linted or only consulted."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, overrides: dict[Path, bytes]) -> None:
         self.report = report
         self.parsed: dict[Path, object] = {}
+        self.linted: list[Path] = []
+        self.overrides = overrides  # unsaved editor buffers, by resolved path
 
     def parse(self, path: Path, kind: FileKind, *, lint: bool) -> object | None:
         """The parsed file, or None when it cannot be; when ``lint``, its FLY000 or its
@@ -48,7 +50,10 @@ class _Files:
         key = path.resolve()
         if key not in self.parsed:
             try:
-                source = sources.read(path, kind)
+                if key in self.overrides:
+                    source = sources.decode(path, kind, self.overrides[key])
+                else:
+                    source = sources.read(path, kind)
             except sources.Unreadable as exc:
                 self.parsed[key] = exc
             else:
@@ -60,27 +65,42 @@ class _Files:
                 self.report.notices.append(Notice(path, str(result), error=result.error))
             return None
         if lint:
+            self.linted.append(key)
             self.report.files_checked += 1
             if isinstance(result, Diagnostic):
                 self.report.diagnostics.append(result)
         return None if isinstance(result, Diagnostic) else result
 
 
-def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
-    found = discover(paths)
+def lint(
+    paths: Iterable[Path], selected: frozenset[str], stdin: tuple[Path, bytes] | None = None
+) -> Run:
+    """Lint ``paths``; or, with ``stdin`` (a name and the bytes of an unsaved buffer), lint
+    that buffer as if it were the named file, with the fly.toml files above it as context."""
+    if stdin is not None:
+        name, content = stdin
+        found = Discovery(targets=[Target(name, classify_explicit(name), explicit=True)])
+        found.targets += context_configs(name)
+        overrides = {name.resolve(): content}
+    else:
+        found, overrides = discover(paths), {}
     run = Run(missing=found.missing)
     report = run.report
     report.notices.extend(found.notices)
-    files = _Files(report)
+    files = _Files(report, overrides)
 
     targets = [t for t in found.targets if t.kind in _PARSERS]
     apps: list[tuple[App, bool]] = []  # each app, and whether its fly.toml was named explicitly
+    linted_apps: list[App] = []
     for target in targets:
         if target.kind is FileKind.FLY_TOML:
-            config = files.parse(target.path, target.kind, lint=True)
+            config = files.parse(target.path, target.kind, lint=not target.context)
             if config is not None:
                 hsts = frameworks.hsts_settings(config.source.path.parent)
-                apps.append((App(config, hsts), target.explicit))
+                app = App(config, hsts)
+                apps.append((app, target.explicit))
+                if not target.context:
+                    linted_apps.append(app)
     project = Project([app for app, _ in apps])
 
     # Each app's Dockerfile: consulted for the app (FLY301), and linted too when its
@@ -117,7 +137,7 @@ def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
                 owner.code_hsts.extend(frameworks.python_hsts(module))
 
     for check in registry.checks_for(FileKind.FLY_TOML, selected):
-        for app in project.apps:
+        for app in linted_apps:
             report.diagnostics.extend(check(FlyTomlContext(app.config, app, project)))
 
     contexts: dict[FileKind, Callable[[Any, Path], Any]] = {
@@ -136,7 +156,7 @@ def lint(paths: Iterable[Path], selected: frozenset[str]) -> Run:
 
     texts = {
         result.source.path: result.source.text
-        for result in files.parsed.values()
+        for result in (files.parsed[key] for key in files.linted)
         if hasattr(result, "source")
     }
     kept, suppressed = suppressions.apply(report.diagnostics, texts, data.rules())
