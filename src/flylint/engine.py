@@ -84,6 +84,15 @@ def lint(
         overrides = {name.resolve(): content}
     else:
         found, overrides = discover(paths), {}
+        # Files named one by one (pre-commit passes only the changed ones) still belong
+        # to the app of the fly.toml above them.
+        known = {t.path.resolve() for t in found.targets}
+        for target in list(found.targets):
+            if target.explicit and target.kind is not FileKind.FLY_TOML:
+                for config in context_configs(target.path):
+                    if config.path.resolve() not in known:
+                        known.add(config.path.resolve())
+                        found.targets.append(config)
     run = Run(missing=found.missing)
     report = run.report
     report.notices.extend(found.notices)
