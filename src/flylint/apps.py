@@ -64,6 +64,11 @@ class App:
 @dataclass(slots=True)
 class Project:
     apps: list[App]
+    also_own: frozenset[str] = frozenset()  # configured names that count as the app's own
+
+    def is_own(self, name: str, app: App | None) -> bool:
+        """Whether ``name`` (a fly.dev app name) is the app itself."""
+        return name in self.also_own or (app is not None and name == (app.name or "").lower())
 
     def owner(self, path: Path) -> App | None:
         """The app a source file belongs to: the nearest fly.toml up the tree (``fly.toml``

@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when there are findings"
     )
     check.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="configuration file (default: the nearest flylint.toml, .flylint.toml or "
+        "pyproject.toml with [tool.flylint])",
+    )
+    check.add_argument(
         "--stdin-filename",
         type=Path,
         metavar="NAME",
@@ -66,18 +73,27 @@ def _use_color(stream) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from flylint import engine, registry
+    from flylint import config, engine, registry, secrets
     from flylint.discovery import find_git_root
     from flylint.output import OutputOptions, render
 
-    selected = registry.select(args.select, args.ignore)
+    start = args.stdin_filename or (args.paths[0] if args.paths else Path())
+    config_path = args.config or config.find(start)
+    settings = config.load(config_path) if config_path else config.Config()
+    secrets.configure(
+        settings.allowlist, tuple((p.description, p.regex) for p in settings.extra_patterns)
+    )
+    selected = registry.select(
+        args.select if args.select is not None else settings.select,
+        [*settings.ignore, *args.ignore],
+    )
     if args.stdin_filename is not None:
         if args.paths:
             raise registry.UsageError("--stdin-filename lints standard input: pass no PATH")
         buffer = (args.stdin_filename, sys.stdin.buffer.read())
-        run = engine.lint([], selected, stdin=buffer)
+        run = engine.lint([], selected, stdin=buffer, settings=settings)
     else:
-        run = engine.lint(args.paths or [Path()], selected)
+        run = engine.lint(args.paths or [Path()], selected, settings=settings)
     for missing in run.missing:
         print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
     for notice in run.report.notices:

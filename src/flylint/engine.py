@@ -18,6 +18,7 @@ from flylint import (
     suppressions,
 )
 from flylint.apps import App, Project
+from flylint.config import Config
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
 from flylint.discovery import Discovery, Target, classify_explicit, context_configs, discover
 from flylint.model import Diagnostic, FileKind, Notice, Report
@@ -72,8 +73,15 @@ class _Files:
         return None if isinstance(result, Diagnostic) else result
 
 
+def _ignored(config: Config, path: Path) -> set[str]:
+    return {rule for selector in config.ignored_for(path) for rule in registry.expand(selector)}
+
+
 def lint(
-    paths: Iterable[Path], selected: frozenset[str], stdin: tuple[Path, bytes] | None = None
+    paths: Iterable[Path],
+    selected: frozenset[str],
+    stdin: tuple[Path, bytes] | None = None,
+    settings: Config | None = None,
 ) -> Run:
     """Lint ``paths``; or, with ``stdin`` (a name and the bytes of an unsaved buffer), lint
     that buffer as if it were the named file, with the fly.toml files above it as context."""
@@ -110,7 +118,8 @@ def lint(
                 apps.append((app, target.explicit))
                 if not target.context:
                     linted_apps.append(app)
-    project = Project([app for app, _ in apps])
+    settings = settings or Config()
+    project = Project([app for app, _ in apps], settings.own_apps)
 
     # Each app's Dockerfile: consulted for the app (FLY301), and linted too when its
     # fly.toml was found in a directory walk, whatever the Dockerfile's name.
@@ -169,6 +178,8 @@ def lint(
         if hasattr(result, "source")
     }
     kept, suppressed = suppressions.apply(report.diagnostics, texts, data.rules())
+    if settings.per_file_ignores:
+        kept = [d for d in kept if d.rule_id not in _ignored(settings, d.path)]
     report.diagnostics = sorted((d for d in kept if d.rule_id in selected), key=Diagnostic.sort_key)
     report.suppressed = sorted(
         (d for d in suppressed if d.rule_id in selected), key=Diagnostic.sort_key

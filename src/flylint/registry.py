@@ -14,7 +14,7 @@ class UsageError(Exception):
     """A mistake in how flylint was called or configured (exit code 2)."""
 
 
-def _expand(selector: str) -> set[str]:
+def expand(selector: str) -> set[str]:
     """Rule ids a selector names: ``ALL``, a full id, or an id prefix such as ``FLY1``."""
     known = data.rules()
     token = selector.strip().upper()
@@ -29,9 +29,9 @@ def _expand(selector: str) -> set[str]:
 def select(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> frozenset[str]:
     chosen = set(data.rules()) if select is None else set()
     for selector in select or ():
-        chosen |= _expand(selector)
+        chosen |= expand(selector)
     for selector in ignore:
-        chosen -= _expand(selector)
+        chosen -= expand(selector)
     return frozenset(chosen)
 
 

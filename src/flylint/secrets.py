@@ -25,6 +25,21 @@ class SecretMatch:
     masked: str  # the value masked, safe to print
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    allowlist: frozenset[str] = frozenset()
+    extra: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (description, regex)
+
+
+_settings = _Settings()
+
+
+def configure(allowlist: frozenset[str], extra: tuple[tuple[str, re.Pattern[str]], ...]) -> None:
+    """The project's own allowlisted values and token patterns (from its configuration)."""
+    global _settings
+    _settings = _Settings(allowlist, extra)
+
+
 def mask(value: str) -> str:
     """At most the first two characters, and only for values long enough to stay secret."""
     return f"{value[:2]}***" if len(value) >= 8 else "***"
@@ -285,8 +300,11 @@ def is_secret_name(key: str) -> bool:
 def find_secret(key: str | None, value: str) -> SecretMatch | None:
     """Whether ``value``, held by ``key`` (an env var, ARG, variable or keyword name, or
     None), is a credential. Only ``SecretMatch.masked`` of the value may be shown."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or value.strip() in _settings.allowlist:
         return None
+    for description, regex in _settings.extra:
+        if regex.search(value):
+            return SecretMatch(description, mask(value.strip()))
     catalog = _catalog()
     words = key_words(key) if key else []
     upper = key.upper() if key else ""

@@ -76,9 +76,8 @@ def _findings(
         return
     if not addresses.is_service_address_key(key):
         return
-    own = (app.name or "").lower() if app else ""
     for target in addresses.fly_dev_targets(value):
-        if target.app != own:
+        if not project.is_own(target.app, app):
             # An app of this repository: certainly a call between our own services.
             surer = "very-high" if project.app_named(target.app) else None
             yield "FLY402", _service_message(project, key, target), surer

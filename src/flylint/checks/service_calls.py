@@ -16,7 +16,6 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
     module = ctx.module
     catalog = calls_catalog()["http"]
     functions, clients = set(catalog["functions"]), set(catalog["clients"])
-    own = (ctx.app.name or "").lower() if ctx.app else ""
     for call in module.nodes(cst.Call):
         names = module.names(call.func)
         if names & functions:
@@ -41,7 +40,7 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
         if not value or addresses.database_target(value):
             continue  # nothing known, or a database URL (FLY302's)
         for found in addresses.fly_dev_targets(value):
-            if found.app == own:
+            if ctx.project.is_own(found.app, ctx.app):
                 continue
             other = ctx.project.app_named(found.app)
             private = addresses.private_address(

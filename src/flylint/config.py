@@ -1,0 +1,152 @@
+"""Project configuration: ``[tool.flylint]`` in pyproject.toml, or ``flylint.toml`` /
+``.flylint.toml`` (top-level keys), found upward from the linted path; ``--config FILE``
+names one. Unknown keys and rule ids are errors (exit 2), never silently ignored.
+
+    [tool.flylint]
+    select = ["ALL"]
+    ignore = ["FLY202"]
+    own-apps = ["shop-staging"]          # also this app's own names (no FLY401/FLY402)
+    [tool.flylint.per-file-ignores]
+    "scripts/**" = ["FLY106"]
+    [tool.flylint.secrets]
+    allowlist = ["demo-Pass-2024"]       # values that are never reported
+    extra-patterns = [{ id = "acme", description = "ACME API key", regex = "acme_[a-z0-9]{32}" }]
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flylint.registry import UsageError, expand
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets"}
+_SECRET_KEYS = {"allowlist", "extra-patterns"}
+_PATTERN_KEYS = {"id", "description", "regex"}
+_NAMES = ("flylint.toml", ".flylint.toml", "pyproject.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraPattern:
+    id: str
+    description: str
+    regex: re.Pattern[str]
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path | None = None  # where it was read from; None: defaults
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    own_apps: frozenset[str] = frozenset()
+    allowlist: frozenset[str] = frozenset()
+    extra_patterns: tuple[ExtraPattern, ...] = ()
+
+    def ignored_for(self, path: Path) -> list[str]:
+        """Rule selectors that per-file-ignores turns off for ``path``."""
+        if not self.per_file_ignores:
+            return []
+        base = self.path.parent if self.path else Path.cwd()
+        try:
+            relative = path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return [
+            selector
+            for pattern, selectors in self.per_file_ignores.items()
+            if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(path.name, pattern)
+            for selector in selectors
+        ]
+
+
+def find(start: Path) -> Path | None:
+    """The nearest configuration file at or above ``start``."""
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in (directory, *directory.parents):
+        for name in _NAMES:
+            path = candidate / name
+            if path.is_file() and (name != "pyproject.toml" or _table(path) is not None):
+                return path
+    return None
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read configuration: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    if path.name == "pyproject.toml":
+        return document.get("tool", {}).get("flylint")
+    return document
+
+
+def _strings(path: Path, key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{path}: {key} must be a list of strings")
+    return value
+
+
+def load(path: Path) -> Config:
+    table = _table(path)
+    if table is None:
+        raise UsageError(f"{path}: no [tool.flylint] table")
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise UsageError(
+            f"{path}: unknown configuration key {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(_KEYS))})"
+        )
+    config = Config(path=path)
+    if "select" in table:
+        config.select = _strings(path, "select", table["select"])
+    config.ignore = _strings(path, "ignore", table.get("ignore", []))
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise UsageError(f"{path}: per-file-ignores must be a table of glob = [rule ids]")
+    config.per_file_ignores = {
+        glob: _strings(path, f"per-file-ignores.{glob}", ids) for glob, ids in per_file.items()
+    }
+    per_file_selectors = [s for ids in config.per_file_ignores.values() for s in ids]
+    for selector in [*(config.select or []), *config.ignore, *per_file_selectors]:
+        expand(selector)  # an unknown rule id is an error here, not a silent no-op
+    config.own_apps = frozenset(
+        a.lower() for a in _strings(path, "own-apps", table.get("own-apps", []))
+    )
+    secrets = table.get("secrets", {})
+    if not isinstance(secrets, dict):
+        raise UsageError(f"{path}: secrets must be a table")
+    unknown = sorted(set(secrets) - _SECRET_KEYS)
+    if unknown:
+        raise UsageError(
+            f"{path}: unknown configuration key secrets.{', secrets.'.join(unknown)} "
+            f"(known: {', '.join(sorted(_SECRET_KEYS))})"
+        )
+    config.allowlist = frozenset(_strings(path, "secrets.allowlist", secrets.get("allowlist", [])))
+    config.extra_patterns = tuple(_pattern(path, p) for p in secrets.get("extra-patterns", []))
+    return config
+
+
+def _pattern(path: Path, raw: Any) -> ExtraPattern:
+    if not isinstance(raw, dict) or set(raw) != _PATTERN_KEYS:
+        raise UsageError(
+            f"{path}: each secrets.extra-patterns entry needs exactly id, description, regex"
+        )
+    try:
+        regex = re.compile(raw["regex"])
+    except re.error as exc:
+        raise UsageError(f"{path}: secrets.extra-patterns {raw['id']}: bad regex: {exc}") from exc
+    return ExtraPattern(str(raw["id"]), str(raw["description"]), regex)
