@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when there are findings"
     )
     check.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="hide the findings listed in FILE; write FILE with every finding if it does not exist",
+    )
+    check.add_argument(
         "--config",
         type=Path,
         metavar="FILE",
@@ -73,7 +79,7 @@ def _use_color(stream) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from flylint import config, engine, registry, secrets
+    from flylint import baseline, config, engine, registry, secrets
     from flylint.discovery import find_git_root
     from flylint.output import OutputOptions, render
 
@@ -102,6 +108,19 @@ def _check(args: argparse.Namespace) -> int:
 
     cwd = Path.cwd()
     root = find_git_root(cwd) or cwd
+    if args.baseline is not None:
+        report = run.report
+        if not args.baseline.exists():
+            baseline.write(args.baseline, report.diagnostics, root)
+            print(
+                f"flylint: wrote {args.baseline} with {len(report.diagnostics)} findings; "
+                "later runs with --baseline show only new ones",
+                file=sys.stderr,
+            )
+            return EXIT_CLEAN
+        hidden = baseline.known(report.diagnostics, baseline.read(args.baseline), root)
+        report.diagnostics = [d for i, d in enumerate(report.diagnostics) if i not in hidden]
+        report.baselined = len(hidden)
     to_file = args.output is not None
     options = OutputOptions(root=root, color=not to_file and _use_color(sys.stdout))
     rendered = render(args.format, run.report, options)

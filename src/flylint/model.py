@@ -67,5 +67,6 @@ class Notice:
 class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     suppressed: list[Diagnostic] = field(default_factory=list)  # by inline comments
+    baselined: int = 0  # findings hidden because the baseline lists them
     notices: list[Notice] = field(default_factory=list)
     files_checked: int = 0

@@ -47,6 +47,8 @@ def render(report: Report, options: OutputOptions) -> str:
         out.append(paint(summary, "bold"))
     else:
         out.append(f"No problems found ({checked} checked).")
+    if report.baselined:
+        out.append(f"{_plural(report.baselined, 'known finding')} in the baseline not shown.")
     if report.notices:
         out.append(f"{_plural(len(report.notices), 'path')} not linted (see the warnings).")
     return "\n".join(out) + "\n"
