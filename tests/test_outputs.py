@@ -54,7 +54,9 @@ def test_sarif_of_the_example_is_valid_and_repository_relative(
 
 
 def test_sarif_driver_describes_every_rule(capsys) -> None:
-    driver = sarif(capsys, str(APP))["runs"][0]["tool"]["driver"]
+    run_ = sarif(capsys, str(APP))["runs"][0]
+    assert run_["automationDetails"] == {"id": "flylint/"}
+    driver = run_["tool"]["driver"]
     assert driver["name"] == "flylint"
     assert driver["semanticVersion"] == __version__
     assert [rule["id"] for rule in driver["rules"]] == list(data.rules())

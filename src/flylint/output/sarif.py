@@ -126,6 +126,8 @@ def render(report: Report, options: OutputOptions) -> str:
                         "rules": [_rule(info) for info in rules.values()],
                     }
                 },
+                # GitHub keys alerts by this category: one per tool, stable across runs.
+                "automationDetails": {"id": "flylint/"},
                 "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
                 "columnKind": "unicodeCodePoints",
                 "invocations": [
