@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flylint import __version__
+from flylint.registry import UsageError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="NAME",
         help="lint standard input as if it were the file NAME (for editors)",
+    )
+
+    commands.add_parser(
+        "server",
+        help="run the language server (LSP over stdio) for editors",
+        description="Language server for editors (needs: pip install 'flylint[lsp]').",
     )
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
@@ -136,6 +143,16 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _server() -> int:
+    try:
+        from flylint import server
+    except ImportError as exc:
+        raise UsageError(
+            f"the language server needs {exc.name}: pip install 'flylint[lsp]'"
+        ) from exc
+    return server.main()
+
+
 def _rule(args: argparse.Namespace) -> int:
     from flylint import data, docs
 
@@ -153,7 +170,6 @@ def _rule(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from flylint.registry import UsageError
 
     parser = _parser()
     try:
@@ -163,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "server":
+            return _server()
         return _rule(args)
     except UsageError as exc:
         print(f"flylint: error: {exc}", file=sys.stderr)

@@ -1,0 +1,90 @@
+"""The language server, driven over stdio by a real LSP client (pytest-lsp)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+CONFIG = 'app = "shop"\n\n[env]\n  SMTP_PASSWORD = "summer-Rain-77"\n'
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "flylint", "server"])
+)
+async def client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=types.ClientCapabilities())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def published(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
+@pytest.mark.asyncio
+async def test_diagnostics_on_open_change_and_save(client: LanguageClient, tmp_path: Path):
+    path = tmp_path / "fly.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="toml", version=1, text=CONFIG
+            )
+        )
+    )
+    (found,) = await published(client, uri)
+    assert found.code == "FLY101"
+    assert found.source == "flylint"
+    assert found.severity == types.DiagnosticSeverity.Error
+    assert found.range.start == types.Position(line=3, character=2)
+    assert found.code_description.href.endswith("/docs/rules/FLY101.md")
+    assert "summer-Rain-77" not in found.message
+
+    # An unsaved edit: the buffer, not the file on disk, is linted.
+    edited = CONFIG + "\n[http_service]\n  internal_port = 8080\n  force_https = false\n"
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
+        )
+    )
+    codes = sorted(d.code for d in await published(client, uri))
+    assert codes == ["FLY101", "FLY201", "FLY202"]
+
+    fixed = 'app = "shop"\n'
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
+        )
+    )
+    await published(client, uri)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert await published(client, uri) == []
+
+
+@pytest.mark.asyncio
+async def test_python_document_uses_the_app_above_it(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "fly.toml").write_text('app = "shop"\n', encoding="utf-8")
+    path = tmp_path / "views.py"
+    text = 'import requests\n\nrequests.get("https://shop.fly.dev/a")\nrequests.get("https://bill.fly.dev/b")\n'
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=path.as_uri(), language_id="python", version=1, text=text
+            )
+        )
+    )
+    (found,) = await published(client, path.as_uri())
+    assert (found.code, found.range.start.line) == ("FLY401", 3)
