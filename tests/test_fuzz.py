@@ -1,0 +1,93 @@
+"""Generated and mutated inputs thrown at the whole CLI: never a traceback or an internal
+error, every unparsable file a FLY000, exit codes always 0, 1 or 2.
+
+The CI profile runs a few hundred inputs; ``FLYLINT_FUZZ_EXAMPLES=100000`` runs the
+long profile.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flylint.cli import main
+
+EXAMPLES = int(os.environ.get("FLYLINT_FUZZ_EXAMPLES", "150"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=EXAMPLES <= 1000,  # CI stays reproducible; long runs explore
+)
+
+SEEDS = {
+    "fly.toml": (
+        'app = "shop"\n[build]\n  dockerfile = "Dockerfile"\n[build.args]\n  NPM_TOKEN = "x"\n'
+        '[env]\n  DATABASE_URL = "postgres://u:Vq8rT2mLx9Fw@db.fly.dev:5432/d"\n'
+        '  API_URL = "https://billing.fly.dev"\n[http_service]\n  internal_port = 8080\n'
+        "  force_https = false\n[http_service.http_options.response.headers]\n"
+        '  Strict-Transport-Security = "max-age=1"\n[[services]]\n  internal_port = 5432\n'
+        '  [[services.ports]]\n    port = 5432\n    handlers = ["pg_tls"]\n'
+    ),
+    "Dockerfile": (
+        "# syntax=docker/dockerfile:1\nARG NPM_TOKEN\nFROM node:20 AS build\n"
+        "ENV A=1 \\\n    SMTP_PASSWORD=summer-Rain-77\nRUN <<EOF\necho hi\nEOF\n"
+        "COPY .env ./\nFROM postgres:16\n"
+    ),
+    "app.py": (
+        'import httpx as h\nimport os\nBASE = os.environ.get("B", "https://x.fly.dev")\n'
+        'KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\nh.get(f"{BASE}/a")\n'
+        "SECURE_HSTS_SECONDS = 0\n# flylint: ignore\n"
+    ),
+}
+ALPHABET = st.sampled_from([*list("[]{}\"'=\\\n\r\t #.,:$<>@/"), "\x00", "\ufeff", "é", "\ud7ff"])
+
+
+def _mutate(data: st.DataObject, seed: str) -> bytes:
+    """The seed with a few characters inserted, deleted or duplicated, and its line
+    endings perhaps changed."""
+    text = seed
+    for _ in range(data.draw(st.integers(0, 6))):
+        at = data.draw(st.integers(0, len(text)))
+        action = data.draw(st.sampled_from(["insert", "delete", "duplicate"]))
+        if action == "insert":
+            text = text[:at] + data.draw(st.text(ALPHABET, max_size=5)) + text[at:]
+        elif action == "delete":
+            text = text[:at] + text[at + data.draw(st.integers(1, 10)) :]
+        else:
+            text = text[:at] + text[at : at + 40] * 2 + text[at + 40 :]
+    raw = text.encode("utf-8", "surrogatepass")
+    if data.draw(st.booleans()):
+        raw = raw.replace(b"\n", data.draw(st.sampled_from([b"\r\n", b"\r", b"\n"])))
+    return raw
+
+
+def _run(tmp_path: Path, name: str, content: bytes, capsys) -> None:
+    target = tmp_path / name
+    target.write_bytes(content)
+    for fmt in ("concise", "sarif"):
+        code = main(["check", str(tmp_path), "--format", fmt])
+        captured = capsys.readouterr()
+        assert code in (0, 1, 2)
+        assert "internal error" not in captured.err, captured.err
+        assert "Traceback" not in captured.out + captured.err
+    target.unlink()
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+@FUZZ
+@given(data=st.data())
+def test_mutated_inputs_never_crash(name: str, data: st.DataObject, tmp_path: Path, capsys):
+    content = _mutate(data, SEEDS[name])
+    _run(tmp_path, name, content, capsys)
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+@FUZZ
+@given(content=st.binary(max_size=300))
+def test_random_bytes_never_crash(name: str, content: bytes, tmp_path: Path, capsys):
+    _run(tmp_path, name, content, capsys)
