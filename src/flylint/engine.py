@@ -55,11 +55,10 @@ class _Files:
                     source = sources.decode(path, kind, self.overrides[key])
                 else:
                     source = sources.read(path, kind)
-            except sources.Unreadable as exc:
-                self.parsed[key] = exc
-            else:
                 parse = _PARSERS[kind]
                 self.parsed[key] = source if isinstance(source, Diagnostic) else parse(source)
+            except sources.Unreadable as exc:
+                self.parsed[key] = exc
         result = self.parsed[key]
         if isinstance(result, sources.Unreadable):
             if lint:

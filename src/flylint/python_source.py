@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from flylint import data
 from flylint.model import Diagnostic, Span
-from flylint.sources import PARSE_ERROR, Source
+from flylint.sources import PARSE_ERROR, Source, Unreadable
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -168,10 +168,21 @@ class PythonModule:
         return None
 
 
+# libcst needs ~50 µs per line: past this size a file is generated code, and parsing it
+# would stall an editor or a pre-commit run for tens of seconds.
+MAX_PYTHON_CHARS = 256 * 1024
+
+
 def parse(source: Source) -> PythonModule | Diagnostic | None:
     """Parse a Python file that passes the pre-check; None when it cannot matter."""
     if not worth_parsing(source.text):
         return None
+    if len(source.text) > MAX_PYTHON_CHARS:
+        raise Unreadable(
+            f"skipped: {len(source.text) // 1024} KB is over the {MAX_PYTHON_CHARS // 1024} KB "
+            "limit for Python analysis",
+            error=False,
+        )
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,11 @@ def decode(path: Path, kind: FileKind, data: bytes) -> Source | Diagnostic:
 def read(path: Path, kind: FileKind) -> Source | Diagnostic:
     """Read a file from disk. Raises Unreadable when the OS refuses; oversized files raise too."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+            # A FIFO or a device would block the read or never end.
+            raise Unreadable("not a regular file")
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise Unreadable(
                 f"skipped: {size / 1048576:.1f} MB is over the "

@@ -1,0 +1,152 @@
+"""Inputs that try to break flylint: each gives a clear message and the right exit code,
+and the rest of the run goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from flylint.cli import main
+
+KINDS = ["fly.toml", "Dockerfile", "app.py"]
+INSECURE = b"[http_service]\n  internal_port = 8080\n  force_https = false\n"
+
+
+def lint(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", "--format", "concise", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def with_witness(tmp_path: Path) -> Path:
+    """A second app with a known finding, to show the run went on."""
+    (tmp_path / "witness").mkdir()
+    (tmp_path / "witness" / "fly.toml").write_bytes(INSECURE)
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_empty_file(name: str, tmp_path: Path, capsys) -> None:
+    (tmp_path / name).write_bytes(b"")
+    assert lint(capsys, str(tmp_path / name)) == (0, "", "")
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_invalid_utf8_is_fly000_at_its_line(name: str, tmp_path: Path, capsys) -> None:
+    (tmp_path / name).write_bytes(b"# ok\n# ok\nx = '\xff\xfe'\n")
+    code, out, _ = lint(capsys, str(with_witness(tmp_path)))
+    assert code == 1
+    assert f"{tmp_path / name}:3:1: FLY000 file is not valid UTF-8" in out
+    assert "witness/fly.toml:3:3: FLY201" in out
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_binary_file_is_fly000(name: str, tmp_path: Path, capsys) -> None:
+    (tmp_path / name).write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
+    code, out, _ = lint(capsys, str(tmp_path / name))
+    assert code == 1
+    assert out == f"{tmp_path / name}:1:1: FLY000 binary file (contains NUL bytes); not linted\n"
+
+
+@pytest.mark.parametrize("ending", [b"\r\n", b"\r"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_bom_and_line_endings_are_accepted(ending: bytes, bom: bytes, tmp_path: Path, capsys):
+    python = b"import requests\n\n\nrequests.get('https://billing.fly.dev')\n"
+    (tmp_path / "app.py").write_bytes(bom + python.replace(b"\n", ending))
+    (tmp_path / "fly.toml").write_bytes(bom + INSECURE.replace(b"\n", ending))
+    code, out, _ = lint(capsys, str(tmp_path), "--select", "FLY201,FLY401")
+    assert code == 1
+    assert [line.split(": ")[0].rsplit("/", 1)[-1] for line in out.splitlines()] == [
+        "app.py:4:1",
+        "fly.toml:3:3",
+    ]
+
+
+def test_50_megabyte_file_is_skipped_with_a_notice(tmp_path: Path, capsys) -> None:
+    with (tmp_path / "fly.toml").open("wb") as huge:
+        huge.truncate(50 * 1024 * 1024)
+    code, out, err = lint(capsys, str(with_witness(tmp_path)))
+    assert code == 1  # the witness's finding; a skip is not an error
+    assert "fly.toml: skipped: 50.0 MB is over the 5 MB limit" in err
+    assert "witness/fly.toml:3:3: FLY201" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = " + "[" * 5000 + "]" * 5000 + "\n",
+        "a = " + "{b = " * 2000 + "1" + "}" * 2000 + "\n",
+        "".join(f"[{'t.' * 200}x{n}]\nk = 1\n" for n in range(50)),
+    ],
+    ids=["arrays", "inline-tables", "dotted-tables"],
+)
+def test_deeply_nested_toml(text: str, tmp_path: Path, capsys) -> None:
+    (tmp_path / "fly.toml").write_text(text, encoding="utf-8")
+    code, out, err = lint(capsys, str(tmp_path))
+    assert code in (0, 1)
+    assert "internal error" not in err
+    assert out in ("", f"{tmp_path}/fly.toml:1:1: FLY000 invalid TOML: nested too deeply\n")
+
+
+@pytest.mark.parametrize("name", ["fly.toml", "Dockerfile"])
+def test_100000_lines(name: str, tmp_path: Path, capsys) -> None:
+    line = {"fly.toml": "# comment\n", "Dockerfile": "RUN true\n"}[name]
+    secret = {"fly.toml": '[env]\nSMTP_PASSWORD = "summer-Rain-77"\n',
+              "Dockerfile": "ENV SMTP_PASSWORD=summer-Rain-77\n"}[name]  # fmt: skip
+    start = "FROM python:3.12\n" if name == "Dockerfile" else ""
+    (tmp_path / name).write_text(start + line * 100_000 + secret, encoding="utf-8")
+    began = time.perf_counter()
+    code, out, _ = lint(capsys, str(tmp_path / name))
+    assert code == 1
+    assert ":10000" in out.split(": ")[0]  # the line number, past 100,000
+    assert time.perf_counter() - began < 30
+
+
+def test_huge_python_file_is_skipped_with_a_notice(tmp_path: Path, capsys) -> None:
+    body = 'SMTP_PASSWORD = "summer-Rain-77"\n' + "x = 1\n" * 100_000
+    (tmp_path / "generated_pb2.py").write_text(body, encoding="utf-8")
+    began = time.perf_counter()
+    code, out, err = lint(capsys, str(with_witness(tmp_path)))
+    assert time.perf_counter() - began < 5
+    assert code == 1
+    assert "generated_pb2.py: skipped: 585 KB is over the 256 KB limit for Python analysis" in err
+    assert "witness/fly.toml:3:3: FLY201" in out
+
+
+def test_directory_named_fly_toml(tmp_path: Path, capsys) -> None:
+    (tmp_path / "fly.toml").mkdir()
+    (tmp_path / "fly.toml" / "Dockerfile").write_text(
+        "FROM python\nENV SMTP_PASSWORD=summer-Rain-77\n", encoding="utf-8"
+    )
+    code, out, err = lint(capsys, str(tmp_path))
+    assert code == 1
+    assert out.startswith(f"{tmp_path}/fly.toml/Dockerfile:2:5: FLY103 ")
+    assert err == ""
+
+
+def test_fifo_named_like_a_config_is_not_read(tmp_path: Path, capsys) -> None:
+    os.mkfifo(tmp_path / "fly.toml")
+    code, out, err = lint(capsys, str(with_witness(tmp_path)))
+    assert code == 2
+    assert "fly.toml: not a regular file" in err
+    assert "witness/fly.toml:3:3: FLY201" in out
+
+
+def test_paths_with_spaces_and_non_ascii_names(tmp_path: Path, monkeypatch, capsys) -> None:
+    app = tmp_path / "my apps" / "café"
+    app.mkdir(parents=True)
+    (app / "fly.toml").write_bytes(INSECURE)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = lint(capsys, "my apps")
+    assert code == 1
+    assert "my apps/café/fly.toml:3:3: FLY201 " in out
+    main(["check", "my apps", "--format", "sarif"])
+    log = json.loads(capsys.readouterr().out)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]}  # fmt: skip
+    assert uris == {"my%20apps/caf%C3%A9/fly.toml"}
