@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flylint.dockerfile import Dockerfile
-from flylint.flytoml import FlyConfig
 from flylint.model import Span
+
+if TYPE_CHECKING:
+    from flylint.dockerfile import Dockerfile
+    from flylint.flytoml import FlyConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,7 @@ def _use_color(stream) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from flylint import baseline, config, engine, registry, secrets
+    from flylint import config, engine, registry, secrets
     from flylint.discovery import find_git_root
     from flylint.output import OutputOptions, render
 
@@ -116,6 +116,8 @@ def _check(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     root = find_git_root(cwd) or cwd
     if args.baseline is not None:
+        from flylint import baseline
+
         report = run.report
         if not args.baseline.exists():
             baseline.write(args.baseline, report.diagnostics, root)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flylint.apps import App, Project
-from flylint.dockerfile import Dockerfile
-from flylint.flytoml import FlyConfig
 from flylint.model import Diagnostic, Span
-from flylint.python_source import PythonModule
+
+if TYPE_CHECKING:  # a fly.toml-only run never imports the Dockerfile and Python modules
+    from flylint.apps import App, Project
+    from flylint.dockerfile import Dockerfile
+    from flylint.flytoml import FlyConfig
+    from flylint.python_source import PythonModule
 
 
 @dataclass(frozen=True, slots=True)

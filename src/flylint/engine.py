@@ -7,26 +7,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flylint import (
-    data,
-    dockerfile,
-    flytoml,
-    frameworks,
-    python_source,
-    registry,
-    sources,
-    suppressions,
-)
+from flylint import data, flytoml, frameworks, registry, sources, suppressions
 from flylint.apps import App, Project
 from flylint.config import Config
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
 from flylint.discovery import Discovery, Target, classify_explicit, context_configs, discover
 from flylint.model import Diagnostic, FileKind, Notice, Report
 
+
+def _parse_dockerfile(source: sources.Source) -> object:
+    from flylint import dockerfile  # imported only when there is a Dockerfile
+
+    return dockerfile.parse(source)
+
+
+def _parse_python(source: sources.Source) -> object:
+    from flylint import python_source  # imported only when there is a Python file
+
+    return python_source.parse(source)  # None for files the pre-check rules out
+
+
 _PARSERS: dict[FileKind, Callable] = {
     FileKind.FLY_TOML: flytoml.parse,
-    FileKind.DOCKERFILE: dockerfile.parse,
-    FileKind.PYTHON: python_source.parse,  # None for files the pre-check rules out
+    FileKind.DOCKERFILE: _parse_dockerfile,
+    FileKind.PYTHON: _parse_python,
 }
 
 
@@ -164,12 +168,13 @@ def lint(
         FileKind.PYTHON: lambda parsed, path: PythonContext(parsed, project.owner(path), project),
     }
     for kind, make_context in contexts.items():
-        checks = registry.checks_for(kind, selected)
-        for target in targets:
-            if target.kind is kind and parsed[target.path] is not None:
-                context = make_context(parsed[target.path], target.path)
-                for check in checks:
-                    report.diagnostics.extend(check(context))
+        ready = [t for t in targets if t.kind is kind and parsed[t.path] is not None]
+        # Rule modules of a kind are imported only when a file of that kind is linted.
+        checks = registry.checks_for(kind, selected) if ready else []
+        for target in ready:
+            context = make_context(parsed[target.path], target.path)
+            for check in checks:
+                report.diagnostics.extend(check(context))
 
     texts = {
         result.source.path: result.source.text

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from flylint import addresses
 from flylint.apps import App, Project
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
-from flylint.dockerfile import env_settings
 from flylint.model import Diagnostic
 
 
@@ -23,6 +22,8 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
+    from flylint.dockerfile import env_settings  # not needed by fly.toml-only runs
+
     for instruction in ctx.dockerfile.instructions:
         if instruction.keyword != "ENV":
             continue
