@@ -104,12 +104,7 @@ def load(path: Path) -> Config:
     table = _table(path)
     if table is None:
         raise UsageError(f"{path}: no [tool.flylint] table")
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise UsageError(
-            f"{path}: unknown configuration key {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(_KEYS))})"
-        )
+    _reject_unknown(path, table, _KEYS, "")
     config = Config(path=path)
     if "select" in table:
         config.select = _strings(path, "select", table["select"])
@@ -129,15 +124,19 @@ def load(path: Path) -> Config:
     secrets = table.get("secrets", {})
     if not isinstance(secrets, dict):
         raise UsageError(f"{path}: secrets must be a table")
-    unknown = sorted(set(secrets) - _SECRET_KEYS)
-    if unknown:
-        raise UsageError(
-            f"{path}: unknown configuration key secrets.{', secrets.'.join(unknown)} "
-            f"(known: {', '.join(sorted(_SECRET_KEYS))})"
-        )
+    _reject_unknown(path, secrets, _SECRET_KEYS, "secrets.")
     config.allowlist = frozenset(_strings(path, "secrets.allowlist", secrets.get("allowlist", [])))
     config.extra_patterns = tuple(_pattern(path, p) for p in secrets.get("extra-patterns", []))
     return config
+
+
+def _reject_unknown(path: Path, table: dict[str, Any], known: set[str], prefix: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        names = ", ".join(prefix + key for key in unknown)
+        raise UsageError(
+            f"{path}: unknown configuration key {names} (known: {', '.join(sorted(known))})"
+        )
 
 
 def _pattern(path: Path, raw: Any) -> ExtraPattern:

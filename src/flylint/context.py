@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flylint.model import Diagnostic, Span
@@ -14,37 +15,49 @@ if TYPE_CHECKING:  # a fly.toml-only run never imports the Dockerfile and Python
     from flylint.python_source import PythonModule
 
 
+class _Reporting:
+    """Builds the diagnostics of the file a context is about."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> Path:
+        raise NotImplementedError
+
+    def diagnostic(
+        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
+    ) -> Diagnostic:
+        return Diagnostic(rule_id, self.path, span, message, anchor, precision)
+
+
 @dataclass(frozen=True, slots=True)
-class FlyTomlContext:
+class FlyTomlContext(_Reporting):
     config: FlyConfig
     app: App
     project: Project
 
-    def diagnostic(
-        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
-    ) -> Diagnostic:
-        return Diagnostic(rule_id, self.config.source.path, span, message, anchor, precision)
+    @property
+    def path(self) -> Path:
+        return self.config.source.path
 
 
 @dataclass(frozen=True, slots=True)
-class DockerfileContext:
+class DockerfileContext(_Reporting):
     dockerfile: Dockerfile
     app: App | None  # the app whose fly.toml builds with this Dockerfile, if any
     project: Project
 
-    def diagnostic(
-        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
-    ) -> Diagnostic:
-        return Diagnostic(rule_id, self.dockerfile.source.path, span, message, anchor, precision)
+    @property
+    def path(self) -> Path:
+        return self.dockerfile.source.path
 
 
 @dataclass(frozen=True, slots=True)
-class PythonContext:
+class PythonContext(_Reporting):
     module: PythonModule
     app: App | None  # the app whose directory holds the file (nearest fly.toml up the tree)
     project: Project
 
-    def diagnostic(
-        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
-    ) -> Diagnostic:
-        return Diagnostic(rule_id, self.module.source.path, span, message, anchor, precision)
+    @property
+    def path(self) -> Path:
+        return self.module.source.path
