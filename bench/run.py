@@ -229,15 +229,23 @@ FLOORS = {
 }
 
 
+def _tool(option: str | None, name: str) -> str | None:
+    return option or shutil.which(name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", choices=sorted(FLOORS), default="fly-toml")
     parser.add_argument("--count", type=int, default=200, help="generated files")
-    parser.add_argument("--dir", type=Path, help="time these *.toml files instead")
+    parser.add_argument("--dir", type=Path, help="time these files instead")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--hadolint", help="hadolint binary (default: on PATH)")
+    parser.add_argument("--checkov", help="checkov binary (default: on PATH)")
+    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
 
     flylint = shutil.which("flylint") or str(Path(sys.executable).parent / "flylint")
+    rows: list[tuple[str, float, str]] = []  # (what, seconds, comparison)
     with tempfile.TemporaryDirectory() as tmp:
         noun = {
             "fly-toml": "fly.toml files",
@@ -260,20 +268,38 @@ def main() -> int:
             label = f"{len(files)} generated {noun}"
         names = [str(path) for path in files]
         floor_code = FLOORS[args.kind]
+        check = [flylint, "check", "--format", "concise"]
         floor = best_of([sys.executable, "-c", floor_code, *names], args.repeat)
-        lint_files = best_of([flylint, "check", "--format", "concise", *names], args.repeat)
-        one = best_of([flylint, "check", "--format", "concise", names[0]], args.repeat)
-        one_floor = best_of([sys.executable, "-c", floor_code, names[0]], args.repeat)
+        lint_files = best_of([*check, *names], args.repeat)
+        rows.append(("flylint check FILES...", lint_files, f"{lint_files / floor:.2f}x floor"))
         if not args.dir:
-            lint_dir = best_of([flylint, "check", "--format", "concise", tmp], args.repeat)
+            lint_dir = best_of([*check, tmp], args.repeat)
+            rows.append(("flylint check DIR (walk included)", lint_dir, ""))
+        rows.append(("floor: parse only, `python3 -c`", floor, ""))
+        one = best_of([*check, names[0]], args.repeat)
+        one_floor = best_of([sys.executable, "-c", floor_code, names[0]], args.repeat)
+        rows.append(("one file: flylint", one, f"{one / one_floor:.2f}x floor"))
+        rows.append(("one file: floor", one_floor, ""))
+        hadolint = _tool(args.hadolint, "hadolint") if args.kind == "dockerfile" else None
+        if hadolint:
+            seconds = best_of([hadolint, "--no-fail", *names], args.repeat)
+            rows.append(("hadolint", seconds, f"flylint is {seconds / lint_files:.2f}x faster"))
+        checkov = _tool(args.checkov, "checkov") if args.kind == "dockerfile" else None
+        if checkov and not args.dir:
+            command = [checkov, "-d", tmp, "--framework", "dockerfile", "secrets",
+                       "--quiet", "--compact", "--skip-download"]  # fmt: skip
+            seconds = best_of(command, 1)
+            rows.append(
+                ("checkov (1 run)", seconds, f"flylint is {seconds / lint_files:.1f}x faster")
+            )
 
-    print(f"{label}, best of {args.repeat} runs (process start included):")
-    print(f"  flylint check FILES...   {lint_files * 1000:8.1f} ms")
-    if not args.dir:
-        print(f"  flylint check DIR        {lint_dir * 1000:8.1f} ms  (directory walk included)")
-    print(f"  floor (parse only)       {floor * 1000:8.1f} ms  ratio {lint_files / floor:.2f}x")
-    print(f"  one file: flylint        {one * 1000:8.1f} ms")
-    print(f"  one file: floor          {one_floor * 1000:8.1f} ms  ratio {one / one_floor:.2f}x")
+    lines = [f"{label}, best of {args.repeat} runs, process start included:", "",
+             "| what | ms | |", "|---|---:|---|"]  # fmt: skip
+    lines += [f"| {what} | {seconds * 1000:.1f} | {note} |" for what, seconds, note in rows]
+    print("\n".join(lines))
+    if args.markdown:
+        with args.markdown.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n\n")
     return 0
 
 
