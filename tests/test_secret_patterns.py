@@ -149,3 +149,11 @@ def test_adversarial_megabyte_line_is_fast(value: str) -> None:
         start = time.perf_counter()
         find_secret(key, value)
         assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("pattern", CATALOG["patterns"], ids=lambda p: p["id"])
+def test_formats_with_a_prefix_declare_keywords(pattern: dict) -> None:
+    # Keywords let most values skip most patterns; only key-gated formats may lack them.
+    if "key_regex" not in pattern:
+        assert pattern["keywords"]
+        assert all(word == word.lower() for word in pattern["keywords"])

@@ -49,9 +49,15 @@ def mask(value: str) -> str:
 class _Pattern:
     id: str
     description: str
-    regex: re.Pattern[str]
+    source: str  # the regex, compiled on first use (see _regex)
+    keywords: tuple[str, ...]  # a value must contain one (lower-cased) to be tried
     browser_safe: bool
     key_regex: re.Pattern[str] | None
+
+
+@functools.cache
+def _regex(source: str) -> re.Pattern[str]:
+    return re.compile(source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +93,8 @@ def _catalog() -> _Catalog:
             _Pattern(
                 p["id"],
                 p["description"],
-                re.compile(p["regex"]),
+                p["regex"],
+                tuple(p.get("keywords", ())),
                 p["browser_safe"],
                 re.compile(p["key_regex"]) if "key_regex" in p else None,
             )
@@ -200,12 +207,15 @@ def _token(value: str, words: list[str], public: bool) -> SecretMatch | None:
     catalog = _catalog()
     stripped = value.strip()
     joined = "_".join(words)
+    lower = value.lower()
     for pattern in catalog.patterns:
         if public and pattern.browser_safe:
             continue
         if pattern.key_regex is not None and not pattern.key_regex.search(joined):
             continue
-        for match in pattern.regex.finditer(value):
+        if pattern.keywords and not any(word in lower for word in pattern.keywords):
+            continue
+        for match in _regex(pattern.source).finditer(value):
             if not _token_is_placeholder(match.group()):
                 return SecretMatch(pattern.description, mask(stripped))
     return None
