@@ -80,6 +80,54 @@ def _ignored(config: Config, path: Path) -> set[str]:
     return {rule for selector in config.ignored_for(path) for rule in registry.expand(selector)}
 
 
+def _gather(
+    paths: Iterable[Path], stdin: tuple[Path, bytes] | None
+) -> tuple[Discovery, dict[Path, bytes]]:
+    """The files of the run, and the unsaved buffer that replaces one of them, if any."""
+    if stdin is not None:
+        name, content = stdin
+        found = Discovery(targets=[Target(name, classify_explicit(name), explicit=True)])
+        found.targets += context_configs(name)
+        return found, {name.resolve(): content}
+    found = discover(paths)
+    # Files named one by one (pre-commit passes only the changed ones) still belong to
+    # the app of the fly.toml above them.
+    known = {t.path.resolve() for t in found.targets}
+    for target in list(found.targets):
+        if target.explicit and target.kind is not FileKind.FLY_TOML:
+            for config in context_configs(target.path):
+                if config.path.resolve() not in known:
+                    known.add(config.path.resolve())
+                    found.targets.append(config)
+    return found, {}
+
+
+def _attach_dockerfiles(
+    apps: list[tuple[App, bool]], files: _Files, targets: list[Target]
+) -> dict[Path, App]:
+    """Give each app its Dockerfile, consulted for FLY301, and add it to the files to lint
+    when its fly.toml was found in a directory walk, whatever the Dockerfile's name.
+    Returns the app that owns each Dockerfile."""
+    linted = {t.path.resolve() for t in targets if t.kind is FileKind.DOCKERFILE}
+    owners: dict[Path, App] = {}
+    for app, explicit in apps:
+        path = app.dockerfile_path
+        if path is None:
+            continue
+        if not path.exists():
+            # Named explicitly (pre-commit, editors), a fly.toml is linted alone.
+            if not explicit:
+                message = f"[build] dockerfile names {path}, which does not exist"
+                files.report.notices.append(Notice(app.config.source.path, message))
+            continue
+        app.dockerfile = files.parse(path, FileKind.DOCKERFILE, lint=False)
+        owners.setdefault(path.resolve(), app)
+        if not explicit and path.resolve() not in linted:
+            linted.add(path.resolve())
+            targets.append(Target(path, FileKind.DOCKERFILE))
+    return owners
+
+
 def lint(
     paths: Iterable[Path],
     selected: frozenset[str],
@@ -88,22 +136,7 @@ def lint(
 ) -> Run:
     """Lint ``paths``; or, with ``stdin`` (a name and the bytes of an unsaved buffer), lint
     that buffer as if it were the named file, with the fly.toml files above it as context."""
-    if stdin is not None:
-        name, content = stdin
-        found = Discovery(targets=[Target(name, classify_explicit(name), explicit=True)])
-        found.targets += context_configs(name)
-        overrides = {name.resolve(): content}
-    else:
-        found, overrides = discover(paths), {}
-        # Files named one by one (pre-commit passes only the changed ones) still belong
-        # to the app of the fly.toml above them.
-        known = {t.path.resolve() for t in found.targets}
-        for target in list(found.targets):
-            if target.explicit and target.kind is not FileKind.FLY_TOML:
-                for config in context_configs(target.path):
-                    if config.path.resolve() not in known:
-                        known.add(config.path.resolve())
-                        found.targets.append(config)
+    found, overrides = _gather(paths, stdin)
     run = Run(missing=found.missing)
     report = run.report
     report.notices.extend(found.notices)
@@ -124,25 +157,7 @@ def lint(
     settings = settings or Config()
     project = Project([app for app, _ in apps], settings.own_apps)
 
-    # Each app's Dockerfile: consulted for the app (FLY301), and linted too when its
-    # fly.toml was found in a directory walk, whatever the Dockerfile's name.
-    linted = {t.path.resolve() for t in targets if t.kind is FileKind.DOCKERFILE}
-    owners: dict[Path, App] = {}
-    for app, explicit in apps:
-        path = app.dockerfile_path
-        if path is None:
-            continue
-        if not path.exists():
-            # Named explicitly (pre-commit, editors), a fly.toml is linted alone.
-            if not explicit:
-                message = f"[build] dockerfile names {path}, which does not exist"
-                report.notices.append(Notice(app.config.source.path, message))
-            continue
-        app.dockerfile = files.parse(path, FileKind.DOCKERFILE, lint=False)
-        owners.setdefault(path.resolve(), app)
-        if not explicit and path.resolve() not in linted:
-            linted.add(path.resolve())
-            targets.append(Target(path, FileKind.DOCKERFILE))
+    owners = _attach_dockerfiles(apps, files, targets)
 
     # Every linted file is read and parsed once, here; the checks below reuse the result.
     parsed = {
