@@ -163,21 +163,28 @@ def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[N
         stack.extend(reversed(subdirs))
 
 
-def context_configs(path: Path) -> list[Target]:
+def context_configs(path: Path, listings: dict[Path, list[str]] | None = None) -> list[Target]:
     """The fly.toml files of the directories above ``path``, up to the repository root:
-    what an editor buffer needs to know which app it belongs to."""
+    what a file linted on its own needs to know which app it belongs to. ``listings``
+    caches directory contents across the files of one run."""
+    listings = {} if listings is None else listings
     found: list[Target] = []
     start = path.resolve().parent
     root = find_git_root(start)
     for directory in (start, *start.parents):
-        try:
-            names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
-        except OSError:
-            names = []
+        if directory not in listings:
+            try:
+                listings[directory] = sorted(
+                    entry.name
+                    for entry in os.scandir(directory)
+                    if entry.is_file() and classify(entry.name) is FileKind.FLY_TOML
+                )
+            except OSError:
+                listings[directory] = []
         found.extend(
             Target(directory / name, FileKind.FLY_TOML, explicit=True, context=True)
-            for name in names
-            if classify(name) is FileKind.FLY_TOML and directory / name != path.resolve()
+            for name in listings[directory]
+            if directory / name != path.resolve()
         )
         if directory == root:
             break

@@ -93,9 +93,10 @@ def _gather(
     # Files named one by one (pre-commit passes only the changed ones) still belong to
     # the app of the fly.toml above them.
     known = {t.path.resolve() for t in found.targets}
+    listings: dict[Path, list[str]] = {}
     for target in list(found.targets):
         if target.explicit and target.kind is not FileKind.FLY_TOML:
-            for config in context_configs(target.path):
+            for config in context_configs(target.path, listings):
                 if config.path.resolve() not in known:
                     known.add(config.path.resolve())
                     found.targets.append(config)
