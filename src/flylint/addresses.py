@@ -10,7 +10,7 @@ import fnmatch
 import functools
 import ipaddress
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flylint import data
@@ -20,8 +20,7 @@ _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,30}")
 _TOKEN_BREAKS = re.compile(r"[\s,;\"'()\[\]{}<>]")
 
 
-@dataclass(frozen=True, slots=True)
-class FlyDevTarget:
+class FlyDevTarget(NamedTuple):
     app: str  # lower-cased app name
     scheme: str | None  # lower-cased, when the value names one
     port: int | None
@@ -98,8 +97,7 @@ def private_address(app: str, port: int | None, scheme: str | None) -> str:
     return f"{prefix}{app}.internal{where} (or {prefix}{app}.flycast)"
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseTarget:
+class DatabaseTarget(NamedTuple):
     host: str  # lower-cased
     port: int | None
     engine: str  # "PostgreSQL", "Redis", ... or "database"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flylint.model import Span
 
@@ -13,8 +13,7 @@ if TYPE_CHECKING:
     from flylint.flytoml import FlyConfig
 
 
-@dataclass(frozen=True, slots=True)
-class HstsSetting:
+class HstsSetting(NamedTuple):
     """HSTS as the app's code or framework sets it (Rails and Phoenix ``force_ssl``; Django,
     Talisman, a middleware), for FLY202/FLY203."""
 

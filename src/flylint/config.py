@@ -20,7 +20,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flylint.registry import UsageError, expand
 
@@ -35,8 +35,7 @@ _PATTERN_KEYS = {"id", "description", "regex"}
 _NAMES = ("flylint.toml", ".flylint.toml", "pyproject.toml")
 
 
-@dataclass(frozen=True, slots=True)
-class ExtraPattern:
+class ExtraPattern(NamedTuple):
     id: str
     description: str
     regex: re.Pattern[str]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,15 +22,13 @@ class DataError(Exception):
     """The rule data shipped with flylint is inconsistent (a packaging or development bug)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(NamedTuple):
     kind: str  # "bad" or "good"
     path: str
     code: str
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     id: str
     name: str
     summary: str

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flylint.model import FileKind, Notice
 
@@ -42,8 +42,7 @@ def classify_explicit(path: Path) -> FileKind:
     return classify(path.name) or FileKind.FLY_TOML
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     path: Path
     kind: FileKind
     explicit: bool = False  # named on the command line rather than found in a walk

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flylint.model import Diagnostic, Span
 from flylint.sources import PARSE_ERROR, Source
@@ -21,14 +21,12 @@ _ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"^#\s*[a-zA-Z][a-zA-Z0-9_-]*\s*=")
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     text: str  # quotes removed, escapes applied
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(NamedTuple):
     keyword: str  # upper-cased: ENV, ARG, COPY, ...
     span: Span  # the whole instruction, first to last physical line
     words: tuple[Word, ...]  # the arguments, after the keyword
@@ -55,14 +53,12 @@ class Instruction:
         return words[index:]
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     image: str  # as written, e.g. "python:${PYTHON_VERSION}-slim"
     name: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Dockerfile:
+class Dockerfile(NamedTuple):
     source: Source
     instructions: tuple[Instruction, ...]
     stages: tuple[Stage, ...]
@@ -82,8 +78,7 @@ class Dockerfile:
         return image
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """One ``key=value`` of an ENV, or one name of an ARG (``value`` None: no default)."""
 
     key: str

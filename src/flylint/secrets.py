@@ -13,20 +13,17 @@ import itertools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flylint import data
 
 
-@dataclass(frozen=True, slots=True)
-class SecretMatch:
+class SecretMatch(NamedTuple):
     kind: str  # what the value is: "Stripe secret key", "URL with a password", ...
     masked: str  # the value masked, safe to print
 
 
-@dataclass(frozen=True, slots=True)
-class _Settings:
+class _Settings(NamedTuple):
     allowlist: frozenset[str] = frozenset()
     extra: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (description, regex)
 
@@ -45,8 +42,7 @@ def mask(value: str) -> str:
     return f"{value[:2]}***" if len(value) >= 8 else "***"
 
 
-@dataclass(frozen=True, slots=True)
-class _Pattern:
+class _Pattern(NamedTuple):
     id: str
     description: str
     source: str  # the regex, compiled on first use (see _regex)
@@ -60,8 +56,7 @@ def _regex(source: str) -> re.Pattern[str]:
     return re.compile(source)
 
 
-@dataclass(frozen=True, slots=True)
-class _Catalog:
+class _Catalog(NamedTuple):
     raw: dict[str, Any]
     patterns: tuple[_Pattern, ...]
     public_formats: tuple[re.Pattern[str], ...]

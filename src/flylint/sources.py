@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flylint.model import Diagnostic, FileKind, Span
 
@@ -14,8 +14,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 PARSE_ERROR = "FLY000"
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """A file's text, BOM removed and every line ending turned into ``\\n``.
 
     Line numbers in ``text`` are the file's physical line numbers.

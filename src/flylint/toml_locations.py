@@ -11,7 +11,7 @@ It runs only on text tomlkit has accepted, so it trusts the syntax and stays sma
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flylint.model import Span
 
@@ -30,8 +30,7 @@ _ESCAPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(NamedTuple):
     """Where a path is written: ``key`` is the key, or the whole ``[header]``, or for an
     array element its value; ``value`` is the value's span (None for a header table)."""
 

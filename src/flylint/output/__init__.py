@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flylint.model import Report
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
-@dataclass(frozen=True, slots=True)
-class OutputOptions:
+class OutputOptions(NamedTuple):
     root: Path  # repository root: SARIF URIs are relative to it
     color: bool  # ANSI colour (text format only, and only on a TTY)
 
