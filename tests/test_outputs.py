@@ -12,6 +12,7 @@ import pytest
 
 from flylint import __version__, data
 from flylint.cli import main
+from flylint.python_source import MAX_PYTHON_CHARS
 
 ROOT = Path(__file__).parent.parent
 APP = ROOT / "tests" / "fixtures" / "output" / "app"
@@ -174,6 +175,55 @@ def test_text_has_no_colour_when_not_a_terminal(capsys) -> None:
     assert out.splitlines()[-1] == (
         "Found 4 problems (1 error, 3 warnings) in 1 file (1 file checked)."
     )
+
+
+def test_text_names_each_findings_rule_and_level(capsys) -> None:
+    _, out = run(capsys, str(APP))
+    lines = out.splitlines()
+    assert lines[0] == f"{APP.as_posix()}/fly.toml"
+    assert lines[1].startswith("  4:3  FLY101  [env] STRIPE_SECRET_KEY holds a credential")
+    assert lines[1].endswith("  [secret-in-fly-env, error]")
+    assert lines[4].endswith("  [https-not-forced, warning]")
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path: Path, capsys) -> None:
+    # A quoted TOML key can hold a terminal escape and a newline; so can a directory name.
+    app = tmp_path / "odd\nname"
+    app.mkdir()
+    (app / "fly.toml").write_text(
+        '[env]\n  "SMTP\\u001b[2J\\nPASSWORD" = "summer-Rain-77"\n', encoding="utf-8"
+    )
+    code, out = run(capsys, str(app), "--format", "concise")
+    assert code == 1
+    assert out.count("\n") == 1
+    assert out.startswith(f"{tmp_path.as_posix()}/odd\\nname/fly.toml:2:3: FLY101 ")
+    assert "SMTP\\x1b[2J\\nPASSWORD" in out
+    _, out = run(capsys, str(app))
+    assert "\x1b" not in out
+    assert "odd\\nname/fly.toml\n  2:3  FLY101  [env] SMTP\\x1b[2J\\nPASSWORD" in out
+
+
+def test_notices_are_reported_but_are_not_findings(tmp_path: Path, capsys) -> None:
+    (tmp_path / "big.py").write_text(
+        'URL = "https://billing.fly.dev"\n' + "x = 1\n" * (MAX_PYTHON_CHARS // 6 + 1),
+        encoding="utf-8",
+    )
+    assert main(["check", str(tmp_path), "--format", "concise"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""  # a problem matcher sees no finding
+    assert captured.err.startswith(f"flylint: warning: {tmp_path / 'big.py'}: skipped")
+    _, out = run(capsys, str(tmp_path), "--format", "json")
+    [notice] = json.loads(out)["notices"]
+    assert notice["path"] == (tmp_path / "big.py").as_posix() and notice["error"] is False
+    _, out = run(capsys, str(tmp_path))
+    assert out.endswith("\n1 path not linted (reasons on standard error).\n")
+    _, out = run(capsys, str(tmp_path), "--format", "sarif")
+    log = json.loads(out)
+    [note] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "warning" and note["message"]["text"].startswith("skipped")
+    location = note["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": (tmp_path / "big.py").resolve().as_uri()}  # outside the repo
+    assert list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(log)) == []
 
 
 def test_text_colour_can_be_forced(monkeypatch: pytest.MonkeyPatch, capsys) -> None:

@@ -89,6 +89,7 @@ def _check(args: argparse.Namespace) -> int:
     from flylint import config, engine, registry, secrets
     from flylint.discovery import find_git_root
     from flylint.output import OutputOptions, render
+    from flylint.output.text import printable
 
     start = args.stdin_filename or (args.paths[0] if args.paths else Path())
     config_path = args.config or config.find(start)
@@ -111,7 +112,8 @@ def _check(args: argparse.Namespace) -> int:
         print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
     for notice in run.report.notices:
         kind = "error" if notice.error else "warning"
-        print(f"flylint: {kind}: {notice.path}: {notice.message}", file=sys.stderr)
+        where = printable(str(notice.path))  # a file name may hold control characters
+        print(f"flylint: {kind}: {where}: {notice.message}", file=sys.stderr)
 
     cwd = Path.cwd()
     root = find_git_root(cwd) or cwd

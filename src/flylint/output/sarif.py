@@ -68,7 +68,7 @@ def _location(path: Path, span: Span, root: Path) -> dict[str, Any]:
 
 
 def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: Path) -> dict:
-    result = {
+    return {
         "ruleId": d.rule_id,
         "ruleIndex": index,
         "level": info.level,
@@ -77,7 +77,6 @@ def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: P
         "partialFingerprints": {"flylintFingerprint/v1": fingerprint},
         "properties": {"precision": d.precision or info.precision},
     }
-    return result
 
 
 def _notification(message: str, level: str, location: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,20 @@ from flylint.output import OutputOptions
 _COLORS = {"error": "31", "warning": "33", "note": "36", "bold": "1", "dim": "2"}
 
 
+def printable(text: str) -> str:
+    """``text`` with control and format characters written as escapes (``\\n``, ``\\x1b``).
+
+    A quoted TOML key or a file name can hold a newline, a terminal escape sequence or a
+    bidirectional override: none may split a finding's line or reach the terminal raw.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -24,14 +38,14 @@ def render(report: Report, options: OutputOptions) -> str:
     out: list[str] = []
     for path, group in groupby(report.diagnostics, key=lambda d: d.path):
         findings = list(group)
-        out.append(paint(path.as_posix(), "bold"))
+        out.append(paint(printable(path.as_posix()), "bold"))
         width = max(len(f"{d.span.line}:{d.span.column}") for d in findings)
         for d in findings:
             info = rules[d.rule_id]
             where = f"{d.span.line}:{d.span.column}".rjust(width)
             out.append(
-                f"  {paint(where, 'dim')}  {paint(d.rule_id, info.level)}  {d.message}"
-                f"  {paint(f'[{info.name}]', 'dim')}"
+                f"  {paint(where, 'dim')}  {paint(d.rule_id, info.level)}  {printable(d.message)}"
+                f"  [{paint(info.name, 'dim')}, {paint(info.level, info.level)}]"
             )
         out.append("")
 
@@ -50,5 +64,8 @@ def render(report: Report, options: OutputOptions) -> str:
     if report.baselined:
         out.append(f"{_plural(report.baselined, 'known finding')} in the baseline not shown.")
     if report.notices:
-        out.append(f"{_plural(len(report.notices), 'path')} not linted (see the warnings).")
+        # The notices themselves go to standard error, where every format reports them.
+        out.append(
+            f"{_plural(len(report.notices), 'path')} not linted (reasons on standard error)."
+        )
     return "\n".join(out) + "\n"
