@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import ipaddress
 import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -78,6 +77,10 @@ def _target_at(lower: str, at: int) -> FlyDevTarget | None:
 
 
 def is_public_ip(host: str) -> bool:
+    if not any(c.isdigit() for c in host):
+        return False
+    import ipaddress  # only for hosts that may be an address
+
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:

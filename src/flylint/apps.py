@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -23,12 +22,14 @@ class HstsSetting(NamedTuple):
     label: str  # what sets it, for messages: "SECURE_HSTS_SECONDS", "Talisman(...)"
 
 
-@dataclass(slots=True)
 class App:
-    config: FlyConfig
-    # HSTS that code analysers found in the app's own source; fly.toml rules consult it.
-    code_hsts: list[HstsSetting] = field(default_factory=list)
-    dockerfile: Dockerfile | None = None  # the Dockerfile the app builds with, when read
+    __slots__ = ("code_hsts", "config", "dockerfile")
+
+    def __init__(self, config: FlyConfig, code_hsts: list[HstsSetting]) -> None:
+        self.config = config
+        # HSTS that code analysers found in the app's own source; fly.toml rules consult it.
+        self.code_hsts = code_hsts
+        self.dockerfile: Dockerfile | None = None  # the Dockerfile it builds with, when read
 
     @property
     def name(self) -> str | None:
@@ -63,10 +64,12 @@ class App:
         return None
 
 
-@dataclass(slots=True)
 class Project:
-    apps: list[App]
-    also_own: frozenset[str] = frozenset()  # configured names that count as the app's own
+    __slots__ = ("also_own", "apps")
+
+    def __init__(self, apps: list[App], also_own: frozenset[str]) -> None:
+        self.apps = apps
+        self.also_own = also_own  # configured names that count as the app's own
 
     def is_own(self, name: str, app: App | None) -> bool:
         """Whether ``name`` (a fly.dev app name) is the app itself."""

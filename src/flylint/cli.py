@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -14,8 +15,37 @@ from flylint.registry import UsageError
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {value!r}")
+    return jobs or os.cpu_count() or 1
+
+
 def _ids(value: str) -> list[str]:
     return [part for part in value.replace(" ", ",").split(",") if part]
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse builds a formatter for every argument it adds, each asking shutil for the
+    terminal width (importing shutil costs ~2 ms at every start); ask the OS once, here."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_width())
+
+
+@functools.cache
+def _terminal_width() -> int:
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return max(int(columns), 40) - 2
+    try:
+        return max(os.get_terminal_size(sys.__stdout__.fileno()).columns, 40) - 2
+    except (AttributeError, ValueError, OSError):  # not a terminal, or no stdout at all
+        return 78
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="flylint",
+        formatter_class=_HelpFormatter,
         description="Static security linter for apps deployed on Fly.io.",
     )
     parser.add_argument("--version", action="version", version=f"flylint {__version__}")
@@ -30,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
+        formatter_class=_HelpFormatter,
         help="lint fly.toml files, Dockerfiles and Python source",
         description="Lint PATHs (files or directories, default: the current directory).",
     )
@@ -59,6 +91,20 @@ def _parser() -> argparse.ArgumentParser:
         "pyproject.toml with [tool.flylint])",
     )
     check.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default="0",
+        metavar="N",
+        help="lint many files in N processes (default 0: one per CPU; 1: no workers)",
+    )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the cache of results (default: in the user cache "
+        "directory, or $FLYLINT_CACHE_DIR)",
+    )
+    check.add_argument(
         "--stdin-filename",
         type=Path,
         metavar="NAME",
@@ -67,11 +113,14 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "server",
+        formatter_class=_HelpFormatter,
         help="run the language server (LSP over stdio) for editors",
         description="Language server for editors (needs: pip install 'flylint[lsp]').",
     )
 
-    rule = commands.add_parser("rule", help="print a rule's documentation")
+    rule = commands.add_parser(
+        "rule", formatter_class=_HelpFormatter, help="print a rule's documentation"
+    )
     rule.add_argument("rule_id", nargs="?", metavar="RULE", help="a rule id such as FLY201")
     rule.add_argument("--all", action="store_true", help="list every rule")
     return parser
@@ -107,7 +156,8 @@ def _check(args: argparse.Namespace) -> int:
         buffer = (args.stdin_filename, sys.stdin.buffer.read())
         run = engine.lint([], selected, stdin=buffer, settings=settings)
     else:
-        run = engine.lint(args.paths or [Path()], selected, settings=settings)
+        paths = args.paths or [Path()]
+        run = engine.lint(paths, selected, settings=settings, jobs=args.jobs)
     for missing in run.missing:
         print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
     for notice in run.report.notices:
@@ -180,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
         return int(exc.code or 0)
+    from flylint import cache
+
+    cache.configure(None if getattr(args, "no_cache", False) else cache.default_dir())
     try:
         if args.command == "check":
             return _check(args)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import fnmatch
 import re
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from flylint.registry import UsageError, expand
@@ -41,12 +42,11 @@ class ExtraPattern(NamedTuple):
     regex: re.Pattern[str]
 
 
-@dataclass(slots=True)
-class Config:
+class Config(NamedTuple):
     path: Path | None = None  # where it was read from; None: defaults
     select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    ignore: Sequence[str] = ()
+    per_file_ignores: Mapping[str, list[str]] = MappingProxyType({})
     own_apps: frozenset[str] = frozenset()
     allowlist: frozenset[str] = frozenset()
     extra_patterns: tuple[ExtraPattern, ...] = ()
@@ -104,29 +104,32 @@ def load(path: Path) -> Config:
     if table is None:
         raise UsageError(f"{path}: no [tool.flylint] table")
     _reject_unknown(path, table, _KEYS, "")
-    config = Config(path=path)
-    if "select" in table:
-        config.select = _strings(path, "select", table["select"])
-    config.ignore = _strings(path, "ignore", table.get("ignore", []))
+    select = _strings(path, "select", table["select"]) if "select" in table else None
+    ignore = _strings(path, "ignore", table.get("ignore", []))
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
         raise UsageError(f"{path}: per-file-ignores must be a table of glob = [rule ids]")
-    config.per_file_ignores = {
+    per_file_ignores = {
         glob: _strings(path, f"per-file-ignores.{glob}", ids) for glob, ids in per_file.items()
     }
-    per_file_selectors = [s for ids in config.per_file_ignores.values() for s in ids]
-    for selector in [*(config.select or []), *config.ignore, *per_file_selectors]:
+    per_file_selectors = [s for ids in per_file_ignores.values() for s in ids]
+    for selector in [*(select or []), *ignore, *per_file_selectors]:
         expand(selector)  # an unknown rule id is an error here, not a silent no-op
-    config.own_apps = frozenset(
-        a.lower() for a in _strings(path, "own-apps", table.get("own-apps", []))
-    )
     secrets = table.get("secrets", {})
     if not isinstance(secrets, dict):
         raise UsageError(f"{path}: secrets must be a table")
     _reject_unknown(path, secrets, _SECRET_KEYS, "secrets.")
-    config.allowlist = frozenset(_strings(path, "secrets.allowlist", secrets.get("allowlist", [])))
-    config.extra_patterns = tuple(_pattern(path, p) for p in secrets.get("extra-patterns", []))
-    return config
+    return Config(
+        path=path,
+        select=select,
+        ignore=ignore,
+        per_file_ignores=per_file_ignores,
+        own_apps=frozenset(
+            a.lower() for a in _strings(path, "own-apps", table.get("own-apps", []))
+        ),
+        allowlist=frozenset(_strings(path, "secrets.allowlist", secrets.get("allowlist", []))),
+        extra_patterns=tuple(_pattern(path, p) for p in secrets.get("extra-patterns", [])),
+    )
 
 
 def _reject_unknown(path: Path, table: dict[str, Any], known: set[str], prefix: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,33 +29,39 @@ class _Reporting:
         return Diagnostic(rule_id, self.path, span, message, anchor, precision)
 
 
-@dataclass(frozen=True, slots=True)
 class FlyTomlContext(_Reporting):
-    config: FlyConfig
-    app: App
-    project: Project
+    __slots__ = ("app", "config", "project")
+
+    def __init__(self, config: FlyConfig, app: App, project: Project) -> None:
+        self.config = config
+        self.app = app
+        self.project = project
 
     @property
     def path(self) -> Path:
         return self.config.source.path
 
 
-@dataclass(frozen=True, slots=True)
 class DockerfileContext(_Reporting):
-    dockerfile: Dockerfile
-    app: App | None  # the app whose fly.toml builds with this Dockerfile, if any
-    project: Project
+    __slots__ = ("app", "dockerfile", "project")
+
+    def __init__(self, dockerfile: Dockerfile, app: App | None, project: Project) -> None:
+        self.dockerfile = dockerfile
+        self.app = app  # the app whose fly.toml builds with this Dockerfile, if any
+        self.project = project
 
     @property
     def path(self) -> Path:
         return self.dockerfile.source.path
 
 
-@dataclass(frozen=True, slots=True)
 class PythonContext(_Reporting):
-    module: PythonModule
-    app: App | None  # the app whose directory holds the file (nearest fly.toml up the tree)
-    project: Project
+    __slots__ = ("app", "module", "project")
+
+    def __init__(self, module: PythonModule, app: App | None, project: Project) -> None:
+        self.module = module
+        self.app = app  # the app whose directory holds the file (nearest fly.toml up the tree)
+        self.project = project
 
     @property
     def path(self) -> Path:

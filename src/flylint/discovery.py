@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -49,11 +48,13 @@ class Target(NamedTuple):
     context: bool = False  # read for what it tells about other files, not linted itself
 
 
-@dataclass(slots=True)
 class Discovery:
-    targets: list[Target] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    missing: list[Path] = field(default_factory=list)  # named paths that do not exist
+    __slots__ = ("missing", "notices", "targets")
+
+    def __init__(self, targets: list[Target] | None = None) -> None:
+        self.targets: list[Target] = targets or []
+        self.notices: list[Notice] = []
+        self.missing: list[Path] = []  # named paths that do not exist
 
 
 def find_git_root(start: Path) -> Path | None:

@@ -1,18 +1,26 @@
-"""One lint run: discover files, read and parse them, build the app map, run the rules."""
+"""One lint run: discover the files, build the app map, lint each file, apply suppressions.
+
+A file's result depends only on its bytes, the app map (every fly.toml of the run), the
+rule selection and the settings; a fly.toml's also on the HSTS its app's code sets and on
+the Dockerfile it builds with. Results are cached under a key made of exactly those, and
+Dockerfiles and Python files are linted in worker processes when there are enough of them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from flylint import data, flytoml, frameworks, registry, sources, suppressions
+from flylint import cache, data, flytoml, frameworks, registry, sources, suppressions
 from flylint.apps import App, Project
 from flylint.config import Config
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
 from flylint.discovery import Discovery, Target, classify_explicit, context_configs, discover
 from flylint.model import Diagnostic, FileKind, Notice, Report
+from flylint.results import FileResult, decode, encode
+
+# Below this many Dockerfiles and Python files, starting workers costs more than it saves.
+PARALLEL_MIN_FILES = 200
 
 
 def _parse_dockerfile(source: sources.Source) -> object:
@@ -27,53 +35,132 @@ def _parse_python(source: sources.Source) -> object:
     return python_source.parse(source)  # None for files the pre-check rules out
 
 
-_PARSERS: dict[FileKind, Callable] = {
-    FileKind.FLY_TOML: flytoml.parse,
-    FileKind.DOCKERFILE: _parse_dockerfile,
-    FileKind.PYTHON: _parse_python,
-}
-
-
-@dataclass(slots=True)
 class Run:
-    report: Report = field(default_factory=Report)
-    missing: list[Path] = field(default_factory=list)
+    __slots__ = ("missing", "report")
+
+    def __init__(self, missing: list[Path]) -> None:
+        self.report = Report()
+        self.missing = missing
 
 
-class _Files:
-    """Reads and parses each file once, whether it is linted or only consulted."""
+def _read(path: Path, overrides: dict[Path, bytes]) -> bytes:
+    """The bytes of ``path``, or of the unsaved editor buffer that stands for it."""
+    if overrides:
+        buffer = overrides.get(path.resolve())
+        if buffer is not None:
+            return buffer
+    return sources.read_bytes(path)
 
-    def __init__(self, report: Report, overrides: dict[Path, bytes]) -> None:
-        self.report = report
-        self.parsed: dict[Path, object] = {}
-        self.linted: list[Path] = []
-        self.overrides = overrides  # unsaved editor buffers, by resolved path
 
-    def parse(self, path: Path, kind: FileKind, *, lint: bool) -> object | None:
-        """The parsed file, or None when it cannot be; when ``lint``, its FLY000 or its
-        read failure joins the report."""
-        key = path.resolve()
-        if key not in self.parsed:
-            try:
-                if key in self.overrides:
-                    source = sources.decode(path, kind, self.overrides[key])
-                else:
-                    source = sources.read(path, kind)
-                parse = _PARSERS[kind]
-                self.parsed[key] = source if isinstance(source, Diagnostic) else parse(source)
-            except sources.Unreadable as exc:
-                self.parsed[key] = exc
-        result = self.parsed[key]
-        if isinstance(result, sources.Unreadable):
-            if lint:
-                self.report.notices.append(Notice(path, str(result), error=result.error))
-            return None
-        if lint:
-            self.linted.append(key)
-            self.report.files_checked += 1
-            if isinstance(result, Diagnostic):
-                self.report.diagnostics.append(result)
-        return None if isinstance(result, Diagnostic) else result
+class _Linter:
+    """Lints one Dockerfile or Python file. Holds nothing but what the result depends on,
+    so that worker processes can share it."""
+
+    def __init__(
+        self,
+        project: Project,
+        owners: dict[Path, App],
+        selected: frozenset[str],
+        salt: str,
+        overrides: dict[Path, bytes],
+    ) -> None:
+        self.project = project
+        self.owners = owners
+        self.selected = selected
+        self.salt = salt
+        self.overrides = overrides
+        self.store = cache.active()
+        self.known = tuple(data.rules())
+        self.checks: dict[FileKind, list[Callable]] = {}
+
+    def __call__(self, target: Target) -> FileResult | Notice:
+        try:
+            content = _read(target.path, self.overrides)
+            resolved = target.path.resolve()
+            key = cache.key(self.salt, target.kind.value, str(target.path), str(resolved), content)
+            result = decode(self.store.get(key))
+            if result is None:
+                result = self._lint(target, resolved, content)
+                self.store.put(key, encode(result))
+            return result
+        except sources.Unreadable as exc:
+            return Notice(target.path, str(exc), error=exc.error)
+
+    def _lint(self, target: Target, resolved: Path, content: bytes) -> FileResult:
+        source = sources.decode(target.path, target.kind, content)
+        if isinstance(source, Diagnostic):
+            return FileResult(target.path, [source], [], [], [])
+        marks, problems = suppressions.scan(target.path, source.text, self.known)
+        if target.kind is FileKind.PYTHON:
+            module = _parse_python(source)
+            if module is None or isinstance(module, Diagnostic):
+                return FileResult(target.path, [module] if module else [], problems, marks, [])
+            hsts = frameworks.python_hsts(module)
+            context: object = PythonContext(module, self.project.owner(target.path), self.project)
+        else:
+            dockerfile = _parse_dockerfile(source)
+            if isinstance(dockerfile, Diagnostic):
+                return FileResult(target.path, [dockerfile], problems, marks, [])
+            hsts = []
+            context = DockerfileContext(dockerfile, self.owners.get(resolved), self.project)
+        if target.kind not in self.checks:
+            # Rule modules of a kind are imported only when a file of that kind is linted.
+            self.checks[target.kind] = registry.checks_for(target.kind, self.selected)
+        found = [d for check in self.checks[target.kind] for d in check(context)]
+        return FileResult(target.path, found, problems, marks, hsts)
+
+
+_worker_linter: _Linter | None = None
+
+
+def _adopt(linter: _Linter) -> None:
+    global _worker_linter
+    _worker_linter = linter
+
+
+def _lint_in_worker(target: Target) -> FileResult | Notice:
+    assert _worker_linter is not None
+    return _worker_linter(target)
+
+
+def _lint_all(linter: _Linter, targets: list[Target], jobs: int) -> list[FileResult | Notice]:
+    """Results in the order of ``targets`` whatever ``jobs`` is: output never depends on it."""
+    if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
+        import multiprocessing
+
+        # Forked workers inherit the linter; platforms without fork lint in one process.
+        if "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(
+                jobs,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_adopt,
+                initargs=(linter,),
+            ) as pool:
+                chunk = max(1, len(targets) // (jobs * 8))
+                return list(pool.map(_lint_in_worker, targets, chunksize=chunk))
+    return [linter(target) for target in targets]
+
+
+def _salt(selected: frozenset[str], settings: Config, project: Project) -> str:
+    """Everything every file's result depends on besides its own bytes."""
+    if cache.active().directory is None:
+        return ""
+    package = Path(__file__).parent
+    rules = data.data_dir()
+    parts = [
+        # In a source checkout, editing code or rule data must not serve stale results.
+        cache.tree_signature(package, package / "checks", rules, rules / "catalogs"),
+        ",".join(sorted(selected)),
+        repr(sorted(settings.allowlist)),
+        repr([(p.id, p.description, p.regex.pattern) for p in settings.extra_patterns]),
+        repr(sorted(project.also_own)),
+    ]
+    for app in project.apps:
+        path = app.config.source.path
+        parts += [str(path), str(path.resolve()), app.config.source.text, str(app.dockerfile_path)]
+    return cache.key(*parts)
 
 
 def _ignored(config: Config, path: Path) -> set[str]:
@@ -86,7 +173,7 @@ def _gather(
     """The files of the run, and the unsaved buffer that replaces one of them, if any."""
     if stdin is not None:
         name, content = stdin
-        found = Discovery(targets=[Target(name, classify_explicit(name), explicit=True)])
+        found = Discovery([Target(name, classify_explicit(name), explicit=True)])
         found.targets += context_configs(name)
         return found, {name.resolve(): content}
     found = discover(paths)
@@ -104,11 +191,10 @@ def _gather(
 
 
 def _attach_dockerfiles(
-    apps: list[tuple[App, bool]], files: _Files, targets: list[Target]
+    apps: list[tuple[App, bool]], report: Report, targets: list[Target]
 ) -> dict[Path, App]:
-    """Give each app its Dockerfile, consulted for FLY301, and add it to the files to lint
-    when its fly.toml was found in a directory walk, whatever the Dockerfile's name.
-    Returns the app that owns each Dockerfile."""
+    """Add each app's Dockerfile to the files to lint when its fly.toml was found in a
+    directory walk, whatever the Dockerfile's name. Returns the app that owns each."""
     linted = {t.path.resolve() for t in targets if t.kind is FileKind.DOCKERFILE}
     owners: dict[Path, App] = {}
     for app, explicit in apps:
@@ -119,9 +205,8 @@ def _attach_dockerfiles(
             # Named explicitly (pre-commit, editors), a fly.toml is linted alone.
             if not explicit:
                 message = f"[build] dockerfile names {path}, which does not exist"
-                files.report.notices.append(Notice(app.config.source.path, message))
+                report.notices.append(Notice(app.config.source.path, message))
             continue
-        app.dockerfile = files.parse(path, FileKind.DOCKERFILE, lint=False)
         owners.setdefault(path.resolve(), app)
         if not explicit and path.resolve() not in linted:
             linted.add(path.resolve())
@@ -129,75 +214,127 @@ def _attach_dockerfiles(
     return owners
 
 
+class _FlyToml:
+    """A linted fly.toml whose rules wait for the app map and the app's code."""
+
+    __slots__ = ("app", "content", "marks", "problems")
+
+    def __init__(self, app: App, content: bytes, scanned: tuple[list, list[Diagnostic]]) -> None:
+        self.app = app
+        self.content = content
+        self.marks, self.problems = scanned
+
+
+def _read_apps(
+    targets: list[Target], report: Report, overrides: dict[Path, bytes], known: tuple[str, ...]
+) -> tuple[list[tuple[App, bool]], list[_FlyToml], list[FileResult]]:
+    """Every fly.toml of the run parsed into an app (and whether it was named explicitly);
+    the linted ones; the results of linted ones that do not parse."""
+    apps: list[tuple[App, bool]] = []
+    pending: list[_FlyToml] = []
+    broken: list[FileResult] = []
+    for target in targets:
+        if target.kind is not FileKind.FLY_TOML:
+            continue
+        linted = not target.context
+        try:
+            content = _read(target.path, overrides)
+        except sources.Unreadable as exc:
+            if linted:
+                report.notices.append(Notice(target.path, str(exc), error=exc.error))
+            continue
+        if linted:
+            report.files_checked += 1
+        source = sources.decode(target.path, target.kind, content)
+        if isinstance(source, Diagnostic):
+            if linted:
+                broken.append(FileResult(target.path, [source], [], [], []))
+            continue
+        scanned = suppressions.scan(target.path, source.text, known) if linted else ([], [])
+        config = flytoml.parse(source)
+        if isinstance(config, Diagnostic):
+            if linted:
+                broken.append(FileResult(target.path, [config], scanned[1], scanned[0], []))
+            continue
+        app = App(config, frameworks.hsts_settings(config.source.path.parent))
+        apps.append((app, target.explicit))
+        if linted:
+            pending.append(_FlyToml(app, content, scanned))
+    return apps, pending, broken
+
+
+def _lint_fly_toml(
+    item: _FlyToml, project: Project, selected: frozenset[str], salt: str, overrides: dict
+) -> FileResult:
+    app = item.app
+    dockerfile_path = app.dockerfile_path
+    try:
+        dockerfile_bytes = _read(dockerfile_path, overrides) if dockerfile_path else b""
+    except sources.Unreadable:
+        dockerfile_bytes = b"\0unreadable"
+    path = app.config.source.path
+    store = cache.active()
+    key = cache.key(
+        salt, "fly-toml", str(path), str(path.resolve()), item.content,
+        repr(app.code_hsts), dockerfile_bytes,
+    )  # fmt: skip
+    result = decode(store.get(key))
+    if result is not None:
+        return result
+    if dockerfile_bytes and dockerfile_path is not None:
+        source = sources.decode(dockerfile_path, FileKind.DOCKERFILE, dockerfile_bytes)
+        parsed = source if isinstance(source, Diagnostic) else _parse_dockerfile(source)
+        app.dockerfile = None if isinstance(parsed, Diagnostic) else parsed  # type: ignore[assignment]
+    context = FlyTomlContext(app.config, app, project)
+    checks = registry.checks_for(FileKind.FLY_TOML, selected)
+    found = [d for check in checks for d in check(context)]
+    result = FileResult(path, found, item.problems, item.marks, [])
+    store.put(key, encode(result))
+    return result
+
+
 def lint(
     paths: Iterable[Path],
     selected: frozenset[str],
     stdin: tuple[Path, bytes] | None = None,
     settings: Config | None = None,
+    jobs: int = 1,
 ) -> Run:
     """Lint ``paths``; or, with ``stdin`` (a name and the bytes of an unsaved buffer), lint
-    that buffer as if it were the named file, with the fly.toml files above it as context."""
+    that buffer as if it were the named file, with the fly.toml files above it as context.
+    ``jobs`` > 1 lints many Dockerfiles and Python files in that many processes."""
+    settings = settings or Config()
     found, overrides = _gather(paths, stdin)
-    run = Run(missing=found.missing)
+    run = Run(found.missing)
     report = run.report
     report.notices.extend(found.notices)
-    files = _Files(report, overrides)
+    known = tuple(data.rules())
 
-    targets = [t for t in found.targets if t.kind in _PARSERS]
-    apps: list[tuple[App, bool]] = []  # each app, and whether its fly.toml was named explicitly
-    linted_apps: list[App] = []
-    for target in targets:
-        if target.kind is FileKind.FLY_TOML:
-            config = files.parse(target.path, target.kind, lint=not target.context)
-            if config is not None:
-                hsts = frameworks.hsts_settings(config.source.path.parent)
-                app = App(config, hsts)
-                apps.append((app, target.explicit))
-                if not target.context:
-                    linted_apps.append(app)
-    settings = settings or Config()
+    targets = list(found.targets)
+    apps, pending, results = _read_apps(targets, report, overrides, known)
     project = Project([app for app, _ in apps], settings.own_apps)
+    owners = _attach_dockerfiles(apps, report, targets)
+    salt = _salt(selected, settings, project)
 
-    owners = _attach_dockerfiles(apps, files, targets)
-
-    # Every linted file is read and parsed once, here; the checks below reuse the result.
-    parsed = {
-        t.path: files.parse(t.path, t.kind, lint=True)
-        for t in targets
-        if t.kind is not FileKind.FLY_TOML
-    }
-    for target in targets:
-        module = parsed.get(target.path)
-        if target.kind is FileKind.PYTHON and module is not None:
+    others = [t for t in targets if t.kind in (FileKind.DOCKERFILE, FileKind.PYTHON)]
+    linter = _Linter(project, owners, selected, salt, overrides)
+    for target, outcome in zip(others, _lint_all(linter, others, jobs), strict=True):
+        if isinstance(outcome, Notice):
+            report.notices.append(outcome)
+            continue
+        report.files_checked += 1
+        results.append(outcome)
+        if outcome.hsts:
             owner = project.owner(target.path)
             if owner is not None:
-                owner.code_hsts.extend(frameworks.python_hsts(module))
+                owner.code_hsts.extend(outcome.hsts)
+    results += [_lint_fly_toml(item, project, selected, salt, overrides) for item in pending]
 
-    for check in registry.checks_for(FileKind.FLY_TOML, selected):
-        for app in linted_apps:
-            report.diagnostics.extend(check(FlyTomlContext(app.config, app, project)))
-
-    contexts: dict[FileKind, Callable[[Any, Path], Any]] = {
-        FileKind.DOCKERFILE: lambda parsed, path: DockerfileContext(
-            parsed, owners.get(path.resolve()), project
-        ),
-        FileKind.PYTHON: lambda parsed, path: PythonContext(parsed, project.owner(path), project),
-    }
-    for kind, make_context in contexts.items():
-        ready = [t for t in targets if t.kind is kind and parsed[t.path] is not None]
-        # Rule modules of a kind are imported only when a file of that kind is linted.
-        checks = registry.checks_for(kind, selected) if ready else []
-        for target in ready:
-            context = make_context(parsed[target.path], target.path)
-            for check in checks:
-                report.diagnostics.extend(check(context))
-
-    texts = {
-        result.source.path: result.source.text
-        for result in (files.parsed[key] for key in files.linted)
-        if hasattr(result, "source")
-    }
-    kept, suppressed = suppressions.apply(report.diagnostics, texts, data.rules())
+    marks = {result.path: result.marks for result in results if result.marks}
+    kept, suppressed = suppressions.apply(
+        [d for result in results for d in result.diagnostics], marks
+    )
+    kept += [d for result in results for d in result.problems]
     if settings.per_file_ignores:
         kept = [d for d in kept if d.rule_id not in _ignored(settings, d.path)]
     report.diagnostics = sorted((d for d in kept if d.rule_id in selected), key=Diagnostic.sort_key)

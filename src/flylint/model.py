@@ -7,7 +7,6 @@ defining one costs ~0.1 ms instead of ~0.5 ms, and every run defines dozens at s
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,8 +17,7 @@ class FileKind(str, enum.Enum):
     PYTHON = "python"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
+class Span(NamedTuple):
     """A region of a file: 1-based lines and columns, ``end_column`` exclusive (as in SARIF).
 
     Columns count Unicode code points on the physical line.
@@ -66,10 +64,12 @@ class Notice(NamedTuple):
     error: bool = False
 
 
-@dataclass(slots=True)
 class Report:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    suppressed: list[Diagnostic] = field(default_factory=list)  # by inline comments
-    baselined: int = 0  # findings hidden because the baseline lists them
-    notices: list[Notice] = field(default_factory=list)
-    files_checked: int = 0
+    __slots__ = ("baselined", "diagnostics", "files_checked", "notices", "suppressed")
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.suppressed: list[Diagnostic] = []  # by inline comments
+        self.baselined = 0  # findings hidden because the baseline lists them
+        self.notices: list[Notice] = []
+        self.files_checked = 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flylint import data
@@ -59,16 +58,18 @@ def calls_catalog() -> dict[str, Any]:
     return data.catalog("python-calls")
 
 
-@dataclass(slots=True)
 class PythonModule:
     """A parsed module: its tree, each node's position and qualified names."""
 
-    source: Source
-    module: cst.Module
-    positions: Any  # node -> CodeRange
-    imports: dict[str, str] = field(default_factory=dict)  # bound name -> qualified name
-    constants: dict[str, cst.BaseExpression] = field(default_factory=dict)
-    walk: tuple[list[cst.CSTNode], dict[cst.CSTNode, cst.CSTNode]] | None = None
+    __slots__ = ("constants", "imports", "module", "positions", "source", "walk")
+
+    def __init__(self, source: Source, module: cst.Module, positions: Any) -> None:
+        self.source = source
+        self.module = module
+        self.positions = positions  # node -> CodeRange
+        self.imports: dict[str, str] = {}  # bound name -> qualified name
+        self.constants: dict[str, cst.BaseExpression] = {}
+        self.walk: tuple[list[cst.CSTNode], dict[cst.CSTNode, cst.CSTNode]] | None = None
 
     def span(self, node: cst.CSTNode) -> Span:
         where = self.positions[node]

@@ -64,6 +64,11 @@ def decode(path: Path, kind: FileKind, data: bytes) -> Source | Diagnostic:
 
 def read(path: Path, kind: FileKind) -> Source | Diagnostic:
     """Read a file from disk. Raises Unreadable when the OS refuses; oversized files raise too."""
+    return decode(path, kind, read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; raises Unreadable when the OS refuses or the file is oversized."""
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
@@ -76,9 +81,8 @@ def read(path: Path, kind: FileKind) -> Source | Diagnostic:
                 f"{MAX_FILE_BYTES // 1048576} MB limit for a config or source file",
                 error=False,
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError as exc:
         raise Unreadable("is a directory, not a file") from exc
     except OSError as exc:
         raise Unreadable(exc.strerror or str(exc)) from exc
-    return decode(path, kind, data)

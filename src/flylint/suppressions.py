@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flylint.model import Diagnostic, Span
 
@@ -19,18 +19,18 @@ _COMMENT = re.compile(r"#\s*flylint:\s*ignore\b(?:\[(?P<ids>[^\]\n]*)\])?", re.I
 _RULE_ID = re.compile(r"^FLY\d{3}$")
 
 
-@dataclass(frozen=True, slots=True)
-class _Suppression:
+class Mark(NamedTuple):
     line: int  # the line it applies to
-    rule_ids: frozenset[str]
+    rule_ids: tuple[str, ...]
 
 
-def _scan(
-    path: Path, text: str, known: Iterable[str]
-) -> tuple[list[_Suppression], list[Diagnostic]]:
-    known = set(known)
-    found: list[_Suppression] = []
+def scan(path: Path, text: str, known: Iterable[str]) -> tuple[list[Mark], list[Diagnostic]]:
+    """The file's suppression comments, and FLY003 for the bad ones."""
+    found: list[Mark] = []
     problems: list[Diagnostic] = []
+    if "flylint" not in text:
+        return found, problems
+    known = set(known)
     for number, line in enumerate(text.split("\n"), start=1):
         if "flylint" not in line:
             continue
@@ -65,25 +65,21 @@ def _scan(
             )
         # A trailing comment covers its own line; a comment alone on its line, the next.
         trailing = bool(line[: match.start()].strip())
-        found.append(_Suppression(number if trailing else number + 1, frozenset(ids)))
+        found.append(Mark(number if trailing else number + 1, tuple(ids)))
     return found, problems
 
 
 def apply(
-    diagnostics: list[Diagnostic], texts: dict[Path, str], known: Iterable[str]
+    diagnostics: list[Diagnostic], marks: dict[Path, list[Mark]]
 ) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """Split diagnostics into (kept, suppressed), adding FLY003 for bad suppressions."""
+    """Split diagnostics into (kept, suppressed) by the marks of the file each is in."""
     kept: list[Diagnostic] = []
     suppressed: list[Diagnostic] = []
-    rules = set(known)
-    by_path: dict[Path, list[_Suppression]] = {}
-    for path, text in texts.items():
-        found, problems = _scan(path, text, rules)
-        by_path[path] = found
-        kept.extend(problems)
     for diagnostic in diagnostics:
-        marks = by_path.get(diagnostic.path, ())
-        if any(m.line == diagnostic.span.line and diagnostic.rule_id in m.rule_ids for m in marks):
+        marks_here = marks.get(diagnostic.path, ())
+        if any(
+            m.line == diagnostic.span.line and diagnostic.rule_id in m.rule_ids for m in marks_here
+        ):
             suppressed.append(diagnostic)
         else:
             kept.append(diagnostic)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flylint.context import FlyTomlContext
 from flylint.flytoml import handlers, port_number
@@ -18,8 +17,7 @@ _HEADERS = ("http_options", "response", "headers")
 _MAX_AGE = re.compile(r'(?:^|;)\s*max-age\s*=\s*"?(\d{1,12})"?\s*(?:;|$)', re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     """A public HTTP service: ``[http_service]`` or one ``[[services]]`` entry."""
 
     path: KeyPath

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flylint import data
 from flylint.context import DockerfileContext
@@ -13,8 +13,7 @@ from flylint.dockerfile import Instruction
 from flylint.model import Diagnostic, Span
 
 
-@dataclass(frozen=True, slots=True)
-class _Kind:
+class _Kind(NamedTuple):
     description: str
     patterns: tuple[str, ...]
     exceptions: tuple[str, ...]

@@ -1,0 +1,55 @@
+"""What linting one file yields, and its plain-data form for the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from flylint.apps import HstsSetting
+from flylint.model import Diagnostic, Span
+from flylint.suppressions import Mark
+
+
+class FileResult(NamedTuple):
+    path: Path  # as the user named it
+    diagnostics: list[Diagnostic]  # FLY000 and the rules' findings, before suppressions
+    problems: list[Diagnostic]  # FLY003: bad suppression comments (never suppressed)
+    marks: list[Mark]  # the lines its suppression comments cover
+    hsts: list[HstsSetting]  # HSTS the file's code sets, for its app's fly.toml rules
+
+
+def _diagnostic(d: Diagnostic) -> tuple:
+    return (d.rule_id, str(d.path), tuple(d.span), d.message, d.anchor, d.precision)
+
+
+def encode(result: FileResult) -> tuple:
+    """Only built-in types, for ``marshal``."""
+    return (
+        str(result.path),
+        [_diagnostic(d) for d in result.diagnostics],
+        [_diagnostic(d) for d in result.problems],
+        [tuple(mark) for mark in result.marks],
+        [(str(h.path), tuple(h.span), h.max_age, h.label) for h in result.hsts],
+    )
+
+
+def decode(raw: Any) -> FileResult | None:
+    """The FileResult ``encode`` made, or None for anything else (a foreign entry)."""
+    try:
+        path, diagnostics, problems, marks, hsts = raw
+        paths: dict[str, Path] = {path: Path(path)}
+
+        def diagnostic(row: tuple) -> Diagnostic:
+            rule_id, path, span, message, anchor, precision = row
+            where = paths.get(path) or paths.setdefault(path, Path(path))
+            return Diagnostic(rule_id, where, Span(*span), message, anchor, precision)
+
+        return FileResult(
+            paths[path],
+            [diagnostic(row) for row in diagnostics],
+            [diagnostic(row) for row in problems],
+            [Mark(line, tuple(ids)) for line, ids in marks],
+            [HstsSetting(Path(p), Span(*s), age, label) for p, s, age, label in hsts],
+        )
+    except (TypeError, ValueError):
+        return None
