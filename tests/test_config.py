@@ -70,7 +70,8 @@ def test_extra_secret_patterns(project: Path, capsys) -> None:
     code = main(["check", "--format", "concise", str(project)])
     out = capsys.readouterr().out
     assert code == 1
-    assert "PARTNER holds a credential (ACME partner key, ac***)" in out
+    assert "PARTNER holds a credential (ACME partner key)" in out
+    assert "fly secrets set PARTNER=ac***" in out
     assert "0123456789abcdef" not in out
 
 

@@ -92,12 +92,16 @@ def is_public_ip(host: str) -> bool:
 _PRIVATE_SCHEMES = {"https": "http", "wss": "ws"}
 
 
-def private_address(app: str, port: int | None, scheme: str | None) -> str:
-    """The private-network address to use instead of ``app.fly.dev``."""
-    where = f":{port}" if port else ":<internal_port>"
+def private_url(app: str, port: int | str, scheme: str | None) -> str:
+    """``app``'s address on the private network (``app.internal``)."""
     scheme = _PRIVATE_SCHEMES.get(scheme, scheme) if scheme else None
-    prefix = f"{scheme}://" if scheme else ""
-    return f"{prefix}{app}.internal{where} (or {prefix}{app}.flycast)"
+    return f"{scheme}://{app}.internal:{port}" if scheme else f"{app}.internal:{port}"
+
+
+def private_address(app: str, port: int | None, scheme: str | None) -> str:
+    """The private-network addresses to suggest instead of ``app.fly.dev``."""
+    flycast = private_url(app, 0, scheme).replace(".internal:0", ".flycast")
+    return f"{private_url(app, port or '<internal_port>', scheme)} (or {flycast})"
 
 
 class DatabaseTarget(NamedTuple):

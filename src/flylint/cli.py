@@ -78,6 +78,18 @@ def _parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when there are findings"
     )
     check.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes to fly.toml files (FLY201-203, FLY402), then report "
+        "what remains; secrets are never moved",
+    )
+    check.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes --fix would make as a unified diff, write nothing "
+        "(exit 1 when there is one)",
+    )
+    check.add_argument(
         "--baseline",
         type=Path,
         metavar="FILE",
@@ -153,11 +165,17 @@ def _check(args: argparse.Namespace) -> int:
     if args.stdin_filename is not None:
         if args.paths:
             raise registry.UsageError("--stdin-filename lints standard input: pass no PATH")
+        if args.fix or args.diff:
+            raise registry.UsageError("--fix and --diff change files on disk, not stdin")
         buffer = (args.stdin_filename, sys.stdin.buffer.read())
         run = engine.lint([], selected, stdin=buffer, settings=settings)
     else:
         paths = args.paths or [Path()]
         run = engine.lint(paths, selected, settings=settings, jobs=args.jobs)
+        if args.diff:
+            return _diff(run)
+        if args.fix and _fix(run):
+            run = engine.lint(paths, selected, settings=settings, jobs=args.jobs)
     for missing in run.missing:
         print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
     for notice in run.report.notices:
@@ -195,6 +213,52 @@ def _check(args: argparse.Namespace) -> int:
     if run.report.diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _count(findings: int, files: int | list) -> str:
+    files = files if isinstance(files, int) else len(files)
+    return (
+        f"{findings} finding{'' if findings == 1 else 's'} "
+        f"in {files} file{'' if files == 1 else 's'}"
+    )
+
+
+def _diff(run) -> int:
+    import difflib
+
+    from flylint import fixes
+
+    changes = fixes.plan(run.report.diagnostics)
+    for change in changes:
+        name = change.path.as_posix()
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                change.before.decode("utf-8", "replace").splitlines(keepends=True),
+                change.after.decode("utf-8", "replace").splitlines(keepends=True),
+                f"a/{name}",
+                f"b/{name}",
+            )
+        )
+    fixed = sum(change.fixed for change in changes)
+    print(f"flylint: --fix would fix {_count(fixed, changes)}", file=sys.stderr)
+    return EXIT_FINDINGS if changes else EXIT_CLEAN
+
+
+def _fix(run) -> bool:
+    """Write the fixes; whether any file changed."""
+    from flylint import fixes
+
+    fixed = files = 0
+    for change in fixes.plan(run.report.diagnostics):
+        try:
+            fixes.write(change)
+        except fixes.Conflict as exc:
+            print(f"flylint: warning: {exc}", file=sys.stderr)
+            continue
+        fixed += change.fixed
+        files += 1
+    print(f"flylint: fixed {_count(fixed, files)}", file=sys.stderr)
+    return files > 0
 
 
 def _server() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flylint.model import Diagnostic, Span
+from flylint.model import Diagnostic, Edit, Span
 
 if TYPE_CHECKING:  # a fly.toml-only run never imports the Dockerfile and Python modules
     from flylint.apps import App, Project
@@ -24,9 +24,15 @@ class _Reporting:
         raise NotImplementedError
 
     def diagnostic(
-        self, rule_id: str, span: Span, message: str, anchor: str, precision: str | None = None
+        self,
+        rule_id: str,
+        span: Span,
+        message: str,
+        anchor: str,
+        precision: str | None = None,
+        fix: Edit | None = None,
     ) -> Diagnostic:
-        return Diagnostic(rule_id, self.path, span, message, anchor, precision)
+        return Diagnostic(rule_id, self.path, span, message, anchor, precision, fix)
 
 
 class FlyTomlContext(_Reporting):

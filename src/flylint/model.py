@@ -33,6 +33,15 @@ class Span(NamedTuple):
         return cls(line, 1, line, 1)
 
 
+class Edit(NamedTuple):
+    """A fix ``flylint check --fix`` applies to a fly.toml: set ``key`` to ``value`` in the
+    table at ``table`` (array-of-tables entries by index), creating missing tables."""
+
+    table: tuple[str | int, ...]
+    key: str
+    value: bool | int | str
+
+
 class Diagnostic(NamedTuple):
     """One finding. ``message`` never holds a secret value: rules mask them before building it.
 
@@ -48,6 +57,7 @@ class Diagnostic(NamedTuple):
     # Set when this finding is surer than its rule usually is (the called app is in the
     # same repository); None means the rule's own precision.
     precision: str | None = None
+    fix: Edit | None = None  # the safe, mechanical change that resolves it, if there is one
 
     def sort_key(self) -> tuple[str, Span, str, str]:
         return (self.path.as_posix(), self.span, self.rule_id, self.message)

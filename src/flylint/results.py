@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flylint.apps import HstsSetting
-from flylint.model import Diagnostic, Span
+from flylint.model import Diagnostic, Edit, Span
 from flylint.suppressions import Mark
 
 
@@ -19,7 +19,8 @@ class FileResult(NamedTuple):
 
 
 def _diagnostic(d: Diagnostic) -> tuple:
-    return (d.rule_id, str(d.path), tuple(d.span), d.message, d.anchor, d.precision)
+    fix = (d.fix.table, d.fix.key, d.fix.value) if d.fix else None
+    return (d.rule_id, str(d.path), tuple(d.span), d.message, d.anchor, d.precision, fix)
 
 
 def encode(result: FileResult) -> tuple:
@@ -40,9 +41,10 @@ def decode(raw: Any) -> FileResult | None:
         paths: dict[str, Path] = {path: Path(path)}
 
         def diagnostic(row: tuple) -> Diagnostic:
-            rule_id, path, span, message, anchor, precision = row
+            rule_id, path, span, message, anchor, precision, fix = row
             where = paths.get(path) or paths.setdefault(path, Path(path))
-            return Diagnostic(rule_id, where, Span(*span), message, anchor, precision)
+            edit = Edit(tuple(fix[0]), fix[1], fix[2]) if fix else None
+            return Diagnostic(rule_id, where, Span(*span), message, anchor, precision, edit)
 
         return FileResult(
             paths[path],

@@ -6,31 +6,34 @@ from collections.abc import Iterator
 
 from flylint.context import FlyTomlContext
 from flylint.model import Diagnostic
-from flylint.secrets import find_secret
+from flylint.secrets import SecretMatch, find_secret
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
+    app = f" --app {ctx.app.name}" if ctx.app.name else ""
     for key, found in _secrets(ctx, "env"):
+        # Never fixed automatically: moving a secret needs the real value and a deploy.
         yield ctx.diagnostic(
             "FLY101",
             ctx.config.where(("env", key)).entry,
-            f"[env] {key} holds a credential ({found}): move {key} out of [env]: "
-            f"fly secrets set {key}=...",
+            f"[env] {key} holds a credential ({found.kind}): make it a secret with "
+            f"fly secrets set {key}={found.masked}{app} (the real value, masked here) "
+            "and delete it from [env]",
             f"env.{key}",
         )
     for key, found in _secrets(ctx, "build", "args"):
         yield ctx.diagnostic(
             "FLY102",
             ctx.config.where(("build", "args", key)).entry,
-            f"[build.args] {key} holds a credential ({found}), which stays in the image "
-            f"history: pass it with fly deploy --build-secret {key}=... and read it in a "
-            f"RUN --mount=type=secret,id={key} step",
+            f"[build.args] {key} holds a credential ({found.kind}, {found.masked}), which "
+            f"stays in the image history: pass it with fly deploy --build-secret {key}=... "
+            f"and read it in a RUN --mount=type=secret,id={key} step",
             f"build.args.{key}",
         )
 
 
-def _secrets(ctx: FlyTomlContext, *table: str) -> Iterator[tuple[str, str]]:
-    """(key, "kind, masked value") for each credential in a table of string values."""
+def _secrets(ctx: FlyTomlContext, *table: str) -> Iterator[tuple[str, SecretMatch]]:
+    """(key, what it holds) for each credential in a table of string values."""
     for key, value in ctx.config.table(*table).items():
         if isinstance(value, str) and (match := find_secret(key, value)) is not None:
-            yield key, f"{match.kind}, {match.masked}"
+            yield key, match

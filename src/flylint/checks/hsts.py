@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from flylint.context import FlyTomlContext
 from flylint.flytoml import handlers, port_number
-from flylint.model import Diagnostic
+from flylint.model import Diagnostic, Edit
 from flylint.toml_locations import KeyPath
 
 SIX_MONTHS = 15_768_000
@@ -24,6 +24,7 @@ class _Entry(NamedTuple):
     label: str
     header_tables: list[KeyPath]  # where its ports' response headers live
     headers_hint: str  # where to add the header, for the message
+    fix_table: KeyPath | None  # where --fix adds the header: the HTTPS side, if there is one
 
 
 def _entries(ctx: FlyTomlContext) -> Iterator[_Entry]:
@@ -34,6 +35,7 @@ def _entries(ctx: FlyTomlContext) -> Iterator[_Entry]:
             "[http_service]",
             [("http_service", *_HEADERS)],
             "[http_service.http_options.response.headers]",
+            ("http_service", *_HEADERS),
         )
     for service_path, _ in config.tables("services"):
         ports = config.tables(*service_path, "ports")
@@ -45,12 +47,14 @@ def _entries(ctx: FlyTomlContext) -> Iterator[_Entry]:
         if not serving:
             continue  # private, TCP-only, or only redirecting to HTTPS
         number = port_number(serving[-1].get("port"))
+        tls = [port_path for port_path, port in ports if "tls" in handlers(port)]
         yield _Entry(
             service_path,
             "[[services]]",
             [(*port_path, *_HEADERS) for port_path, _ in ports],
             "[services.ports.http_options.response.headers]"
             + (f" of its port {number}" if number is not None else ""),
+            (*tls[0], *_HEADERS) if tls else None,  # HSTS over plain HTTP means nothing
         )
 
 
@@ -81,6 +85,7 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                     config.where((*table_path, name)).entry,
                     f'Strict-Transport-Security {weakness}: use "{RECOMMENDED}"',
                     ".".join(map(str, (*table_path, name))),
+                    fix=Edit(table_path, name, _strengthened(value)),
                 )
         code_on = [h for h in ctx.app.code_hsts if h.max_age != 0]
         if found or code_on:
@@ -107,6 +112,9 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             f"{entry.label} sends no Strict-Transport-Security header: add "
             f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}',
             anchor,
+            fix=Edit(entry.fix_table, "Strict-Transport-Security", RECOMMENDED)
+            if entry.fix_table
+            else None,
         )
     for setting in ctx.app.code_hsts:
         if setting.max_age and setting.max_age < SIX_MONTHS:
@@ -118,6 +126,14 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                 f"({SIX_MONTHS} seconds): use 63072000 (two years)",
                 f"{setting.label}:{setting.max_age}",
             )
+
+
+def _strengthened(value: Any) -> str:
+    """The header value with a two-year max-age, its other directives kept."""
+    match = _MAX_AGE.search(value) if isinstance(value, str) else None
+    if match is None:
+        return RECOMMENDED
+    return f"{value[: match.start(1)]}63072000{value[match.end(1) :]}"
 
 
 def _weakness(value: Any) -> str | None:

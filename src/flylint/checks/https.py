@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from flylint.context import FlyTomlContext
 from flylint.flytoml import handlers, port_number
-from flylint.model import Diagnostic
+from flylint.model import Diagnostic, Edit
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
@@ -20,6 +20,7 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             span,
             f"{_why(service)}: set force_https = true under [http_service]",
             "http_service",
+            fix=Edit(("http_service",), "force_https", True),
         )
 
     for service_path, service in config.tables("services"):
@@ -43,6 +44,7 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                 f"{label} serves plain HTTP{misplaced}: set force_https = true in this "
                 "[[services.ports]] entry",
                 ".".join(map(str, port_path)),
+                fix=Edit(port_path, "force_https", True),
             )
 
 

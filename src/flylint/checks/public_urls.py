@@ -4,21 +4,24 @@ FLY302 for Python database driver calls."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from flylint import addresses
 from flylint.apps import App, Project
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
-from flylint.model import Diagnostic
+from flylint.model import Diagnostic, Edit
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
     for key, value in config.table("env").items():
         if isinstance(value, str):
-            for rule_id, message, precision in _findings(key, value, ctx.app, ctx.project):
+            for rule_id, message, precision, target in _findings(key, value, ctx.app, ctx.project):
                 span = config.where(("env", key)).entry
-                yield ctx.diagnostic(rule_id, span, message, f"env.{key}", precision)
+                private = _private_value(value, target, ctx.project) if target else None
+                fix = Edit(("env",), key, private) if private else None
+                yield ctx.diagnostic(rule_id, span, message, f"env.{key}", precision, fix)
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
@@ -28,7 +31,7 @@ def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
         if instruction.keyword != "ENV":
             continue
         for setting in env_settings(instruction):
-            for rule_id, message, precision in _findings(
+            for rule_id, message, precision, _ in _findings(
                 setting.key, setting.value or "", ctx.app, ctx.project
             ):
                 anchor = f"{instruction.stage}.ENV.{setting.key}"
@@ -65,15 +68,16 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
 
 def _findings(
     key: str, value: str, app: App | None, project: Project
-) -> Iterator[tuple[str, str, str | None]]:
-    """(rule id, message, precision when surer than the rule's) for one setting."""
+) -> Iterator[tuple[str, str, str | None, addresses.FlyDevTarget | None]]:
+    """(rule id, message, precision when surer than the rule's, the called app's
+    address for FLY402) for one setting."""
     database = addresses.database_target(value)
     if database is None and addresses.is_database_host_key(key):
         database = addresses.database_host_target(value)
     if database is not None:
         # One problem, one finding: a database address is FLY302, never also FLY402.
         if addresses.is_public_database(database):
-            yield "FLY302", _database_message(project, key, database), None
+            yield "FLY302", _database_message(project, key, database), None, None
         return
     if not addresses.is_service_address_key(key):
         return
@@ -81,8 +85,20 @@ def _findings(
         if not project.is_own(target.app, app):
             # An app of this repository: certainly a call between our own services.
             surer = "very-high" if project.app_named(target.app) else None
-            yield "FLY402", _service_message(project, key, target), surer
+            yield "FLY402", _service_message(project, key, target), surer, target
             return
+
+
+def _private_value(value: str, target: addresses.FlyDevTarget, project: Project) -> str | None:
+    """``value`` calling the app over the private network, for --fix: only when the value
+    is a plain URL of an app of this repository whose internal port is known."""
+    port = _internal_port(project, target.app)
+    if port is None or target.scheme not in ("http", "https", "ws", "wss"):
+        return None
+    prefix = re.match(rf"(?i)(?:https?|wss?)://{re.escape(target.app)}\.fly\.dev(?::\d+)?", value)
+    if prefix is None or value[prefix.end() : prefix.end() + 1] not in ("", "/", "?", "#"):
+        return None  # userinfo, a list of URLs, or text around the address
+    return addresses.private_url(target.app, port, target.scheme) + value[prefix.end() :]
 
 
 def _internal_port(project: Project, app: str) -> int | None:

@@ -1,0 +1,176 @@
+"""``flylint check --fix``: apply the findings' edits to fly.toml files with tomlkit, which
+keeps every byte it is not asked to change (comments, order, quoting, indentation).
+
+Only what a rule marked as a safe, mechanical edit is changed; secrets are never moved
+(their messages print the ``fly secrets set`` command instead). Writes are atomic (a
+temporary file in the same directory, fsync, rename), keep the file's mode, and skip a
+file that changed since flylint read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from flylint.model import Diagnostic, Edit
+
+_BOM = "\ufeff"
+
+
+class Change(NamedTuple):
+    path: Path
+    before: bytes
+    after: bytes
+    fixed: int  # how many findings the change resolves
+
+
+class Conflict(Exception):
+    """The file changed on disk since it was read: it is left alone."""
+
+
+def plan(diagnostics: Iterable[Diagnostic]) -> list[Change]:
+    """The change each fly.toml needs for the fixable findings among ``diagnostics``."""
+    edits: dict[Path, list[Edit]] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.fix is not None:
+            edits.setdefault(diagnostic.path, []).append(diagnostic.fix)
+    from tomlkit.exceptions import TOMLKitError
+
+    changes = []
+    for path, wanted in edits.items():
+        before = path.read_bytes()
+        try:
+            after = apply(before, wanted)
+        except (UnicodeDecodeError, TOMLKitError):
+            continue  # changed into something that does not parse since it was linted
+        if after != before:
+            changes.append(Change(path, before, after, len(wanted)))
+    return changes
+
+
+def apply(content: bytes, edits: Iterable[Edit]) -> bytes:
+    """``content`` with ``edits`` applied; untouched bytes stay as they are."""
+    import tomlkit
+
+    text = content.decode("utf-8")
+    bom = text.startswith(_BOM)
+    text = text.removeprefix(_BOM)
+    # tomlkit writes new lines with "\n": a file that uses CRLF throughout keeps CRLF.
+    crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    editor = _Editor(tomlkit.parse(text), indented="\n " in text, blank_end=text.endswith("\n\n"))
+    for edit in edits:
+        editor.set(edit)
+    result = editor.finish()
+    if crlf:
+        result = result.replace("\n", "\r\n")
+    return ((_BOM if bom else "") + result).encode("utf-8")
+
+
+class _Editor:
+    """Sets keys in a tomlkit document, laying new lines out the way the file already is
+    (flyctl indents keys and sub-tables by two spaces per level; others do not indent)."""
+
+    def __init__(self, document: Any, *, indented: bool, blank_end: bool) -> None:
+        self.document = document
+        self.blank_end = blank_end
+        self.step = "  " if indented else ""
+        self.created: list[Any] = []
+
+    def set(self, edit: Edit) -> None:
+        import tomlkit
+        from tomlkit.items import InlineTable
+
+        table = self._table(edit.table)
+        new = tomlkit.item(edit.value)
+        body = _body(table)
+        if edit.key in table:
+            old = body.item(edit.key).trivia  # keep the line's indentation and comment
+            new.trivia.indent, new.trivia.comment_ws = old.indent, old.comment_ws
+            new.trivia.comment, new.trivia.trail = old.comment, old.trail
+            table[edit.key] = new
+            return
+        if isinstance(table, InlineTable):
+            table[edit.key] = new
+            return
+        indent = self._key_indent(table)
+        table.add(edit.key, new)
+        # Set after adding: tomlkit would otherwise add the header's indentation again.
+        body.item(edit.key).trivia.indent = indent
+
+    def finish(self) -> str:
+        import tomlkit
+
+        for table in self.created:  # a blank line after a new table, as between the others
+            table.add(tomlkit.nl())
+        result = self.document.as_string()
+        # ...but not after the last line of the file.
+        extra = self.created and not self.blank_end and result.endswith("\n\n")
+        return result[:-1] if extra else result
+
+    def _table(self, path: tuple[str | int, ...]) -> Any:
+        """The table at ``path``; missing tables are created after their parent's content,
+        the intermediate ones as super tables (no header line of their own)."""
+        import tomlkit
+        from tomlkit.items import InlineTable
+
+        node, header = self.document, None  # header: the nearest table with a header line
+        for depth, part in enumerate(path):
+            if isinstance(part, str) and part not in node:
+                if isinstance(node, InlineTable):
+                    node.append(part, tomlkit.inline_table())
+                else:
+                    last = depth == len(path) - 1
+                    if node is header and not node.as_string().endswith("\n\n"):
+                        node.add(tomlkit.nl())  # a blank line before a new table header
+                    node.append(part, tomlkit.table(is_super_table=not last))
+                    if last:
+                        indent = header.trivia.indent + self.step if header is not None else ""
+                        node[part].trivia.indent = indent
+                        self.created.append(node[part])
+            node = node[part]
+            if hasattr(node, "is_super_table") and not node.is_super_table():
+                header = node
+        return node
+
+    def _key_indent(self, table: Any) -> str:
+        from tomlkit.items import AoT, Table, Whitespace
+
+        for key, item in _body(table).body:
+            if key is not None and not isinstance(item, (Whitespace, Table, AoT)):
+                return item.trivia.indent
+        header = getattr(table, "trivia", None)
+        return header.indent + self.step if header is not None else ""
+
+
+def _body(node: Any) -> Any:
+    from tomlkit.container import Container
+
+    return node if isinstance(node, Container) else node.value
+
+
+def write(change: Change) -> None:
+    """Replace the file atomically, keeping its mode; Conflict if it changed meanwhile."""
+    path = change.path
+    status = path.stat()
+    if path.read_bytes() != change.before:
+        raise Conflict(f"{path} changed since flylint read it; not fixed")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as f:
+            f.write(change.after)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(temporary).chmod(status.st_mode & 0o7777)
+        if path.read_bytes() != change.before:  # changed while we were writing
+            raise Conflict(f"{path} changed since flylint read it; not fixed")
+        Path(temporary).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink()
+        raise
