@@ -65,25 +65,25 @@ class App:
 
 
 class Project:
-    __slots__ = ("also_own", "apps")
+    __slots__ = ("_directories", "also_own", "apps")
 
     def __init__(self, apps: list[App], also_own: frozenset[str]) -> None:
         self.apps = apps
         self.also_own = also_own  # configured names that count as the app's own
+        self._directories = [app.directory.resolve() for app in apps]
 
     def is_own(self, name: str, app: App | None) -> bool:
         """Whether ``name`` (a fly.dev app name) is the app itself."""
         return name in self.also_own or (app is not None and name == (app.name or "").lower())
 
-    def owner(self, path: Path) -> App | None:
-        """The app a source file belongs to: the nearest fly.toml up the tree (``fly.toml``
-        before ``fly.*.toml`` in the same directory)."""
-        resolved = path.resolve().parent
+    def owner(self, resolved: Path) -> App | None:
+        """The app the source file at ``resolved`` (a resolved path) belongs to: the
+        nearest fly.toml up the tree (``fly.toml`` before ``fly.*.toml`` in one directory)."""
+        folder = resolved.parent
         best: tuple[int, bool] | None = None
         found = None
-        for app in self.apps:
-            directory = app.directory.resolve()
-            if resolved != directory and directory not in resolved.parents:
+        for app, directory in zip(self.apps, self._directories, strict=True):
+            if not folder.is_relative_to(directory):
                 continue
             rank = (len(directory.parts), app.config.source.path.name == "fly.toml")
             if best is None or rank > best:

@@ -228,7 +228,7 @@ def _diff(run) -> int:
 
     from flylint import fixes
 
-    changes = fixes.plan(run.report.diagnostics)
+    changes = fixes.plan(run.report.diagnostics, run.fly_tomls)
     for change in changes:
         name = change.path.as_posix()
         sys.stdout.writelines(
@@ -249,11 +249,17 @@ def _fix(run) -> bool:
     from flylint import fixes
 
     fixed = files = 0
-    for change in fixes.plan(run.report.diagnostics):
+    for change in fixes.plan(run.report.diagnostics, run.fly_tomls):
         try:
             fixes.write(change)
         except fixes.Conflict as exc:
             print(f"flylint: warning: {exc}", file=sys.stderr)
+            continue
+        except OSError as exc:  # a read-only directory, a file deleted meanwhile
+            print(
+                f"flylint: warning: {change.path}: {exc.strerror or exc}; not fixed",
+                file=sys.stderr,
+            )
             continue
         fixed += change.fixed
         files += 1

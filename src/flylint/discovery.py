@@ -42,8 +42,9 @@ def classify_explicit(path: Path) -> FileKind:
 
 
 class Target(NamedTuple):
-    path: Path
+    path: Path  # as the user named it
     kind: FileKind
+    resolved: Path  # absolute, symlinks resolved: resolved once, compared everywhere
     explicit: bool = False  # named on the command line rather than found in a walk
     context: bool = False  # read for what it tells about other files, not linted itself
 
@@ -120,7 +121,7 @@ def discover(paths: Iterable[Path]) -> Discovery:
         key = path.resolve()
         if key not in seen:
             seen.add(key)
-            found.targets.append(Target(path, kind, explicit))
+            found.targets.append(Target(path, kind, key, explicit))
 
     for root in paths:
         if root.is_dir():
@@ -163,29 +164,30 @@ def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[N
         stack.extend(reversed(subdirs))
 
 
-def context_configs(path: Path, listings: dict[Path, list[str]] | None = None) -> list[Target]:
-    """The fly.toml files of the directories above ``path``, up to the repository root:
-    what a file linted on its own needs to know which app it belongs to. ``listings``
-    caches directory contents across the files of one run."""
-    listings = {} if listings is None else listings
-    found: list[Target] = []
-    start = path.resolve().parent
-    root = find_git_root(start)
-    for directory in (start, *start.parents):
-        if directory not in listings:
-            try:
-                listings[directory] = sorted(
-                    entry.name
-                    for entry in os.scandir(directory)
-                    if entry.is_file() and classify(entry.name) is FileKind.FLY_TOML
-                )
-            except OSError:
-                listings[directory] = []
-        found.extend(
-            Target(directory / name, FileKind.FLY_TOML, explicit=True, context=True)
-            for name in listings[directory]
-            if directory / name != path.resolve()
-        )
-        if directory == root:
-            break
-    return found
+def context_configs(resolved: Path, above: dict[Path, list[Path]] | None = None) -> list[Target]:
+    """The fly.toml files of the directories above the file at ``resolved`` (a resolved
+    path), up to the repository root: what a file linted on its own needs to know which
+    app it belongs to. ``above`` remembers each directory's answer across the files of
+    one run (pre-commit passes thousands of files from a few directories)."""
+    return [
+        Target(config, FileKind.FLY_TOML, config, explicit=True, context=True)
+        for config in _configs_above(resolved.parent, {} if above is None else above)
+        if config != resolved
+    ]
+
+
+def _configs_above(directory: Path, above: dict[Path, list[Path]]) -> list[Path]:
+    """fly.toml files in ``directory`` and its parents, nearest first, up to the first
+    directory holding ``.git`` (or the filesystem root)."""
+    if directory not in above:
+        try:
+            own = sorted(
+                directory / entry.name
+                for entry in os.scandir(directory)
+                if entry.is_file() and classify(entry.name) is FileKind.FLY_TOML
+            )
+        except OSError:
+            own = []
+        top = directory.parent == directory or (directory / ".git").exists()
+        above[directory] = own if top else own + _configs_above(directory.parent, above)
+    return above[directory]

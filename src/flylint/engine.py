@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from flylint import cache, data, flytoml, frameworks, registry, sources, suppressions
 from flylint.apps import App, Project
@@ -36,11 +37,12 @@ def _parse_python(source: sources.Source) -> object:
 
 
 class Run:
-    __slots__ = ("missing", "report")
+    __slots__ = ("fly_tomls", "missing", "report")
 
     def __init__(self, missing: list[Path]) -> None:
         self.report = Report()
         self.missing = missing
+        self.fly_tomls: dict[Path, bytes] = {}  # each linted fly.toml as read, for --fix
 
 
 def _read(path: Path, overrides: dict[Path, bytes]) -> bytes:
@@ -52,8 +54,21 @@ def _read(path: Path, overrides: dict[Path, bytes]) -> bytes:
     return sources.read_bytes(path)
 
 
+def _key(*parts: str | bytes) -> str:
+    """The cache key of a result; "" when the cache is off, which hashes nothing."""
+    return cache.key(*parts) if cache.active().directory is not None else ""
+
+
+class _Job(NamedTuple):
+    """A Dockerfile or Python file whose result is not in the cache."""
+
+    target: Target
+    content: bytes
+    key: str
+
+
 class _Linter:
-    """Lints one Dockerfile or Python file. Holds nothing but what the result depends on,
+    """Lints Dockerfiles and Python files. Holds nothing but what a result depends on,
     so that worker processes can share it."""
 
     def __init__(
@@ -73,20 +88,26 @@ class _Linter:
         self.known = tuple(data.rules())
         self.checks: dict[FileKind, list[Callable]] = {}
 
-    def __call__(self, target: Target) -> FileResult | Notice:
+    def lookup(self, target: Target) -> FileResult | Notice | _Job:
+        """The cached result, or the job of computing it."""
         try:
             content = _read(target.path, self.overrides)
-            resolved = target.path.resolve()
-            key = cache.key(self.salt, target.kind.value, str(target.path), str(resolved), content)
-            result = decode(self.store.get(key))
-            if result is None:
-                result = self._lint(target, resolved, content)
-                self.store.put(key, encode(result))
-            return result
         except sources.Unreadable as exc:
             return Notice(target.path, str(exc), error=exc.error)
+        key = _key(self.salt, target.kind.value, str(target.path), str(target.resolved), content)
+        result = decode(self.store.get(key))
+        return _Job(target, content, key) if result is None else result
 
-    def _lint(self, target: Target, resolved: Path, content: bytes) -> FileResult:
+    def run(self, job: _Job) -> FileResult | Notice:
+        try:
+            result = self._lint(job.target, job.content)
+        except sources.Unreadable as exc:  # a Python file too large to analyse
+            return Notice(job.target.path, str(exc), error=exc.error)
+        self.store.put(job.key, encode(result))
+        return result
+
+    def _lint(self, target: Target, content: bytes) -> FileResult:
+        resolved = target.resolved
         source = sources.decode(target.path, target.kind, content)
         if isinstance(source, Diagnostic):
             return FileResult(target.path, [source], [], [], [])
@@ -96,7 +117,7 @@ class _Linter:
             if module is None or isinstance(module, Diagnostic):
                 return FileResult(target.path, [module] if module else [], problems, marks, [])
             hsts = frameworks.python_hsts(module)
-            context: object = PythonContext(module, self.project.owner(target.path), self.project)
+            context: object = PythonContext(module, self.project.owner(resolved), self.project)
         else:
             dockerfile = _parse_dockerfile(source)
             if isinstance(dockerfile, Diagnostic):
@@ -118,14 +139,22 @@ def _adopt(linter: _Linter) -> None:
     _worker_linter = linter
 
 
-def _lint_in_worker(target: Target) -> FileResult | Notice:
+def _run_in_worker(job: _Job) -> FileResult | Notice:
     assert _worker_linter is not None
-    return _worker_linter(target)
+    return _worker_linter.run(job)
 
 
 def _lint_all(linter: _Linter, targets: list[Target], jobs: int) -> list[FileResult | Notice]:
-    """Results in the order of ``targets`` whatever ``jobs`` is: output never depends on it."""
-    if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
+    """Results in the order of ``targets`` whatever ``jobs`` is: output never depends on it.
+    Cached results are read here; only the files to compute go to workers."""
+    outcomes = [linter.lookup(target) for target in targets]
+    todo = [outcome for outcome in outcomes if isinstance(outcome, _Job)]
+    computed = iter(_run_all(linter, todo, jobs))
+    return [next(computed) if isinstance(o, _Job) else o for o in outcomes]
+
+
+def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[FileResult | Notice]:
+    if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES:
         import multiprocessing
 
         # Forked workers inherit the linter; platforms without fork lint in one process.
@@ -138,9 +167,9 @@ def _lint_all(linter: _Linter, targets: list[Target], jobs: int) -> list[FileRes
                 initializer=_adopt,
                 initargs=(linter,),
             ) as pool:
-                chunk = max(1, len(targets) // (jobs * 8))
-                return list(pool.map(_lint_in_worker, targets, chunksize=chunk))
-    return [linter(target) for target in targets]
+                chunk = max(1, len(todo) // (jobs * 8))
+                return list(pool.map(_run_in_worker, todo, chunksize=chunk))
+    return [linter.run(job) for job in todo]
 
 
 def _salt(selected: frozenset[str], settings: Config, project: Project) -> str:
@@ -173,19 +202,20 @@ def _gather(
     """The files of the run, and the unsaved buffer that replaces one of them, if any."""
     if stdin is not None:
         name, content = stdin
-        found = Discovery([Target(name, classify_explicit(name), explicit=True)])
-        found.targets += context_configs(name)
-        return found, {name.resolve(): content}
+        resolved = name.resolve()
+        found = Discovery([Target(name, classify_explicit(name), resolved, explicit=True)])
+        found.targets += context_configs(resolved)
+        return found, {resolved: content}
     found = discover(paths)
     # Files named one by one (pre-commit passes only the changed ones) still belong to
     # the app of the fly.toml above them.
-    known = {t.path.resolve() for t in found.targets}
-    listings: dict[Path, list[str]] = {}
+    known = {t.resolved for t in found.targets}
+    above: dict[Path, list[Path]] = {}
     for target in list(found.targets):
         if target.explicit and target.kind is not FileKind.FLY_TOML:
-            for config in context_configs(target.path, listings):
-                if config.path.resolve() not in known:
-                    known.add(config.path.resolve())
+            for config in context_configs(target.resolved, above):
+                if config.resolved not in known:
+                    known.add(config.resolved)
                     found.targets.append(config)
     return found, {}
 
@@ -195,7 +225,7 @@ def _attach_dockerfiles(
 ) -> dict[Path, App]:
     """Add each app's Dockerfile to the files to lint when its fly.toml was found in a
     directory walk, whatever the Dockerfile's name. Returns the app that owns each."""
-    linted = {t.path.resolve() for t in targets if t.kind is FileKind.DOCKERFILE}
+    linted = {t.resolved for t in targets if t.kind is FileKind.DOCKERFILE}
     owners: dict[Path, App] = {}
     for app, explicit in apps:
         path = app.dockerfile_path
@@ -207,10 +237,11 @@ def _attach_dockerfiles(
                 message = f"[build] dockerfile names {path}, which does not exist"
                 report.notices.append(Notice(app.config.source.path, message))
             continue
-        owners.setdefault(path.resolve(), app)
-        if not explicit and path.resolve() not in linted:
-            linted.add(path.resolve())
-            targets.append(Target(path, FileKind.DOCKERFILE))
+        resolved = path.resolve()
+        owners.setdefault(resolved, app)
+        if not explicit and resolved not in linted:
+            linted.add(resolved)
+            targets.append(Target(path, FileKind.DOCKERFILE, resolved))
     return owners
 
 
@@ -274,7 +305,7 @@ def _lint_fly_toml(
         dockerfile_bytes = b"\0unreadable"
     path = app.config.source.path
     store = cache.active()
-    key = cache.key(
+    key = _key(
         salt, "fly-toml", str(path), str(path.resolve()), item.content,
         repr(app.code_hsts), dockerfile_bytes,
     )  # fmt: skip
@@ -325,10 +356,11 @@ def lint(
         report.files_checked += 1
         results.append(outcome)
         if outcome.hsts:
-            owner = project.owner(target.path)
+            owner = project.owner(target.resolved)
             if owner is not None:
                 owner.code_hsts.extend(outcome.hsts)
     results += [_lint_fly_toml(item, project, selected, salt, overrides) for item in pending]
+    run.fly_tomls = {item.app.config.source.path: item.content for item in pending}
 
     marks = {result.path: result.marks for result in results if result.marks}
     kept, suppressed = suppressions.apply(

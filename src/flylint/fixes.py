@@ -32,8 +32,10 @@ class Conflict(Exception):
     """The file changed on disk since it was read: it is left alone."""
 
 
-def plan(diagnostics: Iterable[Diagnostic]) -> list[Change]:
-    """The change each fly.toml needs for the fixable findings among ``diagnostics``."""
+def plan(diagnostics: Iterable[Diagnostic], contents: dict[Path, bytes]) -> list[Change]:
+    """The change each fly.toml needs for the fixable findings among ``diagnostics``,
+    made to ``contents``, the bytes the findings were found in (``write`` refuses the
+    change if the file no longer holds them)."""
     edits: dict[Path, list[Edit]] = {}
     for diagnostic in diagnostics:
         if diagnostic.fix is not None:
@@ -42,11 +44,11 @@ def plan(diagnostics: Iterable[Diagnostic]) -> list[Change]:
 
     changes = []
     for path, wanted in edits.items():
-        before = path.read_bytes()
+        before = contents[path]
         try:
             after = apply(before, wanted)
         except (UnicodeDecodeError, TOMLKitError):
-            continue  # changed into something that does not parse since it was linted
+            continue  # tomllib read it, tomlkit does not: leave the file as it is
         if after != before:
             changes.append(Change(path, before, after, len(wanted)))
     return changes
