@@ -89,6 +89,19 @@ def test_diff_shows_the_fix_and_writes_nothing(tmp_path: Path) -> None:
     assert (clean.returncode, clean.stdout) == (0, b"")
 
 
+def test_diff_masks_credentials_in_its_context_lines(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "fixes" / "fly402-monorepo", tmp_path / "repo")
+    web = tmp_path / "repo" / "web" / "fly.toml"
+    text = web.read_text(encoding="utf-8")
+    secret = '  STRIPE_SECRET_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n'
+    web.write_text(text.replace("  SEARCH_SERVICE_URL", secret + "  SEARCH_SERVICE_URL"), "utf-8")
+    result = flylint(tmp_path / "repo", "--diff", ".")
+    assert result.returncode == 1
+    assert b'+  API_URL = "http://acme-api.internal:8080/v1"' in result.stdout
+    assert b' STRIPE_SECRET_KEY = "sk***"\n' in result.stdout  # a context line, masked
+    assert b"4eC39HqLyjWDarjtT1zdp7dc" not in result.stdout + result.stderr
+
+
 def test_fix_keeps_the_file_mode(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "fixes" / "unindented", tmp_path / "app")
     path = tmp_path / "app" / "fly.toml"

@@ -224,21 +224,11 @@ def _count(findings: int, files: int | list) -> str:
 
 
 def _diff(run) -> int:
-    import difflib
-
     from flylint import fixes
 
     changes = fixes.plan(run.report.diagnostics, run.fly_tomls)
     for change in changes:
-        name = change.path.as_posix()
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                change.before.decode("utf-8", "replace").splitlines(keepends=True),
-                change.after.decode("utf-8", "replace").splitlines(keepends=True),
-                f"a/{name}",
-                f"b/{name}",
-            )
-        )
+        sys.stdout.write(fixes.diff(change))
     fixed = sum(change.fixed for change in changes)
     print(f"flylint: --fix would fix {_count(fixed, changes)}", file=sys.stderr)
     return EXIT_FINDINGS if changes else EXIT_CLEAN

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flylint.model import Diagnostic, Edit
+from flylint.model import Diagnostic, Edit, FileKind
 
 _BOM = "\ufeff"
 
@@ -52,6 +52,46 @@ def plan(diagnostics: Iterable[Diagnostic], contents: dict[Path, bytes]) -> list
         if after != before:
             changes.append(Change(path, before, after, len(wanted)))
     return changes
+
+
+def diff(change: Change) -> str:
+    """The change as a unified diff. Its context lines can show [env] next to a fixed
+    line, so every credential in the file is masked on both sides."""
+    import difflib
+
+    name = change.path.as_posix()
+    before, after = (_masked(change.path, content) for content in (change.before, change.after))
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True),
+            f"a/{name}", f"b/{name}",
+        )
+    )  # fmt: skip
+
+
+def _masked(path: Path, content: bytes) -> str:
+    """The file's text with each credential value replaced by its masked form."""
+    from flylint import flytoml, secrets, sources
+
+    source = sources.decode(path, FileKind.FLY_TOML, content)
+    config = flytoml.parse(source) if isinstance(source, sources.Source) else source
+    if not isinstance(config, flytoml.FlyConfig):
+        return content.decode("utf-8", "replace")
+    lines = config.source.text.split("\n")
+    for key_path, located in config.locations.items():
+        value, span = config.get(key_path), located.value
+        key = key_path[-1] if isinstance(key_path[-1], str) else None
+        if span is None or not isinstance(value, str) or not secrets.find_secret(key, value):
+            continue
+        first = lines[span.line - 1]
+        lines[span.line - 1] = f'{first[: span.column - 1]}"{secrets.mask(value)}"'
+        for number in range(span.line, span.end_line):  # a multi-line string's other lines
+            lines[number] = ""
+        if span.end_line == span.line:
+            lines[span.line - 1] += first[span.end_column - 1 :]
+        else:
+            lines[span.line - 1] += lines[span.end_line - 1][span.end_column - 1 :]
+    return "\n".join(lines)
 
 
 def apply(content: bytes, edits: Iterable[Edit]) -> bytes:
