@@ -3,10 +3,12 @@ depends on (the file, its app's fly.toml, the Dockerfile, the app's code) invali
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,93 @@ def test_a_cache_dir_that_cannot_be_written_only_costs_speed(app: Path, tmp_path
     assert result.returncode == 1
     assert result.stdout == flylint(app, tmp_path / "cache", "--no-cache", ".").stdout
     assert result.stderr == ""
+
+
+def age(*paths: Path, seconds: int = 3600) -> None:
+    """Date files back, out of the window in which a file's stat signature is not trusted."""
+    when = time.time_ns() - seconds * 1_000_000_000
+    for path in paths:
+        os.utime(path, ns=(when, when))
+
+
+def test_a_warm_pre_commit_run_reads_only_what_changed(app: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    files = ["fly.toml", "Dockerfile", "app.py"]
+    age(*(app / name for name in files))
+    cold = flylint(app, cache, *files, importtime=True)
+    warm = flylint(app, cache, *files, importtime=True)
+    assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout) == (1, cold.stdout)
+    assert "app.py:11:16: FLY401" in warm.stdout
+    assert not {"libcst", "dockerfile_parse"} & imported(warm)
+
+    # Same size, mtime restored: the ctime still tells the file changed.
+    script = app / "app.py"
+    status = script.stat()
+    text = script.read_text(encoding="utf-8")
+    script.write_text(text.replace("billing-api.fly.dev", "billing-api.flycast"), "utf-8")
+    assert script.stat().st_size == status.st_size
+    os.utime(script, ns=(status.st_atime_ns, status.st_mtime_ns))
+    changed = flylint(app, cache, *files)
+    assert changed.stdout == flylint(app, cache, "--no-cache", *files).stdout
+    assert "FLY401" not in changed.stdout
+
+
+def test_touching_a_file_changes_nothing(app: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = flylint(app, cache, ".")
+    (app / "app.py").touch()
+    age(app / "Dockerfile")
+    for _ in range(2):
+        again = flylint(app, cache, ".")
+        assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, cold.stderr)
+
+
+def test_a_change_a_coarse_clock_cannot_see_is_still_read(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a filesystem with a coarse clock, a file rewritten in the same tick as it was
+    linted keeps its whole stat signature: it was changed too recently to trust it."""
+    from flylint import cache
+    from flylint.cli import main
+
+    def coarse(status: os.stat_result) -> tuple[int, int, int, int, int]:
+        return (status.st_size, status.st_mtime_ns // 10**9 * 10**9, 0, 0, 0)
+
+    monkeypatch.setattr(cache, "signature", coarse)
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    script = app / "app.py"
+    text = script.read_text(encoding="utf-8")
+    script.write_text(text, encoding="utf-8")  # written just now
+    main(["check", "--format", "concise", str(script)])
+    assert "FLY401" in capsys.readouterr().out
+    mtime = script.stat().st_mtime_ns  # rewritten in the same tick: the same mtime
+    script.write_text(text.replace("billing-api.fly.dev", "billing-api.flycast"), "utf-8")
+    os.utime(script, ns=(mtime, mtime))
+    main(["check", "--format", "concise", str(script)])
+    assert "FLY401" not in capsys.readouterr().out
+
+
+def test_foreign_entries_of_the_right_format_are_misses(app: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = flylint(app, cache, ".")
+    (pack,) = (cache / "0.1.0" / "packs").iterdir()
+    tag, generation, entries = marshal.loads(pack.read_bytes())
+    foreign = [("a", b"b", "c", ("d",), "e"), (None, "b", 1, None, 2), "entry", (1, 2)]
+    rows = {name: foreign[n % len(foreign)] for n, name in enumerate(entries)}
+    pack.write_bytes(marshal.dumps((tag, generation, rows)))
+    for _ in range(2):
+        again = flylint(app, cache, ".")
+        assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, cold.stderr)
+
+
+def test_concurrent_runs_do_not_corrupt_the_cache(app: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    expected = flylint(app, cache, "--no-cache", ".")
+    command = [sys.executable, "-m", "flylint", "check", "--format", "concise", "."]
+    env = {**os.environ, "FLYLINT_CACHE_DIR": str(cache)}
+    runs = [
+        subprocess.Popen(command, cwd=app, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    assert [run.communicate()[0] for run in runs] == [expected.stdout] * 4
+    assert flylint(app, cache, ".").stdout == expected.stdout

@@ -1,10 +1,17 @@
-"""The on-disk cache: a file's findings keyed by everything they depend on, and the rule
+"""The on-disk cache: each file's findings keyed by everything they depend on, and the rule
 data compiled once instead of parsed from TOML on every start.
 
-Entries are ``marshal`` blobs (built in: no import cost, ~10 µs to load) written
-atomically, one file per key under ``<cache dir>/<flylint version>/``. A missing,
-truncated or foreign entry is a miss, never an error; a cache dir that cannot be written
-only costs speed. Deleting the directory is always safe.
+A run's results live in one pack per tree (the repository a run starts in; for a
+standard-input buffer, its file): a ``marshal`` blob (built in: no import cost) mapping
+each linted file's resolved path to its stat signature, the digest of its bytes, its
+result's key and the result. A file whose signature is unchanged since the pack was
+written is not read again, as git's index does; a pack is loaded once and written once,
+atomically, only when something in it changed. Other entries (the rule data) are files
+of their own under ``<cache dir>/<flylint version>/``.
+
+A missing, truncated or foreign entry or pack is a miss, never an error; a cache dir that
+cannot be written only costs speed; concurrent runs each write a whole pack, the last one
+wins. Deleting the directory is always safe.
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ import contextlib
 import marshal
 import os
 import sys
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 from flylint import __version__
 
@@ -23,6 +32,18 @@ except ImportError:  # pragma: no cover - CPython always has it
     from hashlib import blake2b
 
 ENV_DIR = "FLYLINT_CACHE_DIR"
+
+# A file changed within this long before a run began may change again, its size and
+# timestamps unchanged, in the same tick of a coarse filesystem clock (FAT: 2 s, HFS+:
+# 1 s), or carry the time of a skewed network server: its signature is not trusted, so
+# the next run reads it again (the "racy" case of git's index).
+RACY_NS = 3_000_000_000
+# A pack forgets the files that none of its last KEEP_RUNS writing runs linted (deleted
+# files, and files of other runs started in the same tree).
+KEEP_RUNS = 100
+_PACK_FORMAT = "flylint-pack-1"
+
+Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 
 
 def default_dir() -> Path:
@@ -55,34 +76,20 @@ def tree_signature(*directories: Path) -> str:
     return blake2b("\n".join(entries).encode(), digest_size=16).hexdigest()
 
 
-class Cache:
-    """Entries for one flylint version; ``directory`` None means caching is off."""
+def signature(status: os.stat_result) -> Signature:
+    """What changes when a file's bytes may have: an edit moves the size or mtime, and
+    restoring the mtime (or replacing the file) still moves the ctime or the inode."""
+    return (
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+        status.st_ino,
+        status.st_dev,
+    )
 
-    def __init__(self, directory: Path | None) -> None:
-        self.directory = directory / __version__ if directory is not None else None
 
-    def get(self, key: str) -> object | None:
-        if self.directory is None:
-            return None
-        try:
-            with (self.directory / key[:2] / key).open("rb") as f:
-                return marshal.load(f)
-        except (OSError, EOFError, ValueError, TypeError):
-            return None
-
-    def put(self, key: str, value: object) -> None:
-        if self.directory is None:
-            return
-        folder = self.directory / key[:2]
-        temporary = folder / f".{key}.{os.getpid()}.tmp"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with temporary.open("wb") as f:
-                marshal.dump(value, f)
-            temporary.replace(folder / key)  # readers see the whole entry or none
-        except (OSError, ValueError):
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+def digest(content: bytes) -> bytes:
+    return blake2b(content, digest_size=20).digest()
 
 
 def key(*parts: str | bytes) -> str:
@@ -92,6 +99,129 @@ def key(*parts: str | bytes) -> str:
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     return digest.hexdigest()
+
+
+def _write_atomically(path: Path, value: object) -> None:
+    """Readers see the whole file or none; failures only cost speed."""
+    temporary = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as f:
+            f.write(marshal.dumps(value))
+        temporary.replace(path)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+def _load(path: Path) -> object | None:
+    try:
+        with path.open("rb") as f:
+            return marshal.loads(f.read())  # marshal.load reads a file in small pieces
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+class Entry(NamedTuple):
+    """What a pack knows about one file (stored as a plain tuple: marshal takes no others)."""
+
+    signature: Signature | None  # None: not trusted (racy), read the file again
+    digest: bytes
+    key: str  # of the result below
+    result: object  # results.encode's form
+    generation: int  # the pack's last writing run that linted the file
+
+
+class Pack:
+    """The entries of one tree, by resolved path; ``path`` None means caching is off."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.started = time.time_ns()  # before any file of the run is looked at
+        self.generation = 0
+        self.entries: dict[str, tuple] = {}
+        self.touched: set[str] = set()  # the files of this run
+        self.dirty = False
+        loaded = _load(path) if path is not None else None
+        if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == _PACK_FORMAT:
+            _, generation, entries = loaded
+            if isinstance(generation, int) and isinstance(entries, dict):
+                self.generation, self.entries = generation, entries
+
+    def _entry(self, name: str) -> Entry | None:
+        raw = self.entries.get(name)
+        if isinstance(raw, tuple) and len(raw) == len(Entry._fields):
+            return Entry._make(raw)
+        return None  # absent or foreign
+
+    def digest(self, name: str, signature: Signature) -> bytes | None:
+        """The digest of the file at ``name`` (a resolved path) if its signature is the
+        trusted one recorded with it: its bytes have not changed since."""
+        entry = self._entry(name)
+        if entry is None or entry.signature is None or entry.signature != signature:
+            return None
+        return entry.digest if isinstance(entry.digest, bytes) else None
+
+    def result(self, name: str, key: str) -> object | None:
+        entry = self._entry(name)
+        return entry.result if entry is not None and entry.key == key else None
+
+    def record(
+        self, name: str, signature: Signature | None, digest: bytes, key: str, result: object
+    ) -> None:
+        """The file at ``name`` has ``signature`` (None: its bytes did not come from disk),
+        ``digest``, and ``result`` under ``key``."""
+        if self.path is None:
+            return
+        if signature is not None and max(signature[1], signature[2]) > self.started - RACY_NS:
+            signature = None
+        self.touched.add(name)
+        entry = self._entry(name)
+        if entry is None or entry[:3] != (signature, digest, key):
+            self.entries[name] = (signature, digest, key, result, self.generation)
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the pack if anything changed: the files of this run stamped with a new
+        generation, the files no recent writing run linted forgotten."""
+        if self.path is None or not self.dirty:
+            return
+        generation = self.generation + 1
+        kept = {}
+        for name in self.entries:
+            entry = self._entry(name)
+            if name in self.touched:
+                kept[name] = (*entry[:4], generation)  # type: ignore[index]
+            elif entry is not None and _recent(entry.generation, generation):
+                kept[name] = tuple(entry)
+        _write_atomically(self.path, (_PACK_FORMAT, generation, kept))
+        self.dirty = False
+
+
+def _recent(generation: object, current: int) -> bool:
+    return isinstance(generation, int) and generation > current - KEEP_RUNS
+
+
+class Cache:
+    """Entries for one flylint version; ``directory`` None means caching is off."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory / __version__ if directory is not None else None
+
+    def get(self, key: str) -> object | None:
+        if self.directory is None:
+            return None
+        return _load(self.directory / key[:2] / key)
+
+    def put(self, key: str, value: object) -> None:
+        if self.directory is not None:
+            _write_atomically(self.directory / key[:2] / key, value)
+
+    def pack(self, scope: str) -> Pack:
+        """The pack of ``scope`` (a tree's root, or a buffer's file name)."""
+        if self.directory is None:
+            return Pack(None)
+        return Pack(self.directory / "packs" / key("pack", scope)[:32])
 
 
 _active = Cache(None)

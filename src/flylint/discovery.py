@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -112,24 +114,57 @@ def _ancestors_chain(directory: Path) -> list[Path]:
     return chain
 
 
+class _Resolver:
+    """``Path.resolve()``, each directory resolved once: a pre-commit run names thousands
+    of files in a few directories, and resolving a path costs a system call per part."""
+
+    def __init__(self) -> None:
+        self._directories: dict[str, Path] = {}  # by name: hashing a str is cheaper
+
+    def resolve(self, path: Path, is_link: bool) -> Path:
+        """``path.resolve()``; ``is_link``: whether ``path`` itself is a symbolic link."""
+        parent, name = os.path.split(path)
+        if is_link or name in ("", ".."):
+            return path.resolve()
+        directory = self._directories.get(parent)
+        if directory is None:
+            directory = self._directories[parent] = Path(parent or ".").resolve()
+        return directory / name
+
+
+def _status(path: Path) -> os.stat_result | None:
+    """``path.lstat()``, or None when it does not exist (errors as ``Path.exists`` treats
+    them: a dangling path is missing, a refused one raises)."""
+    try:
+        return path.lstat()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return None
+        raise
+
+
 def discover(paths: Iterable[Path]) -> Discovery:
     found = Discovery()
     seen: set[Path] = set()
     ignores = _Ignores()
+    resolver = _Resolver()
 
-    def add(path: Path, kind: FileKind, explicit: bool = False) -> None:
-        key = path.resolve()
+    def add(path: Path, kind: FileKind, is_link: bool, explicit: bool = False) -> None:
+        key = resolver.resolve(path, is_link)
         if key not in seen:
             seen.add(key)
             found.targets.append(Target(path, kind, key, explicit))
 
     for root in paths:
-        if root.is_dir():
-            _walk(root, _ancestors_chain(root), ignores, add, found.notices)
-        elif root.exists() or root.is_symlink():
-            add(root, classify_explicit(root), explicit=True)
-        else:
+        status = _status(root)
+        if status is None:
             found.missing.append(root)
+            continue
+        is_link = stat.S_ISLNK(status.st_mode)
+        if root.is_dir() if is_link else stat.S_ISDIR(status.st_mode):
+            _walk(root, _ancestors_chain(root), ignores, add, found.notices)
+        else:  # a file, or a dangling symbolic link (reported as unreadable)
+            add(root, classify_explicit(root), is_link, explicit=True)
     return found
 
 
@@ -159,7 +194,7 @@ def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[N
             kind = classify(entry.name)
             if kind is None or ignores.ignored(absolute / entry.name, False, chain):
                 continue
-            add(path, kind)
+            add(path, kind, entry.is_symlink())
         # Reversed so that the stack pops directories in name order.
         stack.extend(reversed(subdirs))
 

@@ -2,8 +2,10 @@
 
 A file's result depends only on its bytes, the app map (every fly.toml of the run), the
 rule selection and the settings; a fly.toml's also on the HSTS its app's code sets and on
-the Dockerfile it builds with. Results are cached under a key made of exactly those, and
-Dockerfiles and Python files are linted in worker processes when there are enough of them.
+the Dockerfile it builds with. Results are cached under a key made of exactly those (a
+file's bytes by their digest, which the cache's pack vouches for while the file's stat
+signature is unchanged), and Dockerfiles and Python files are linted in worker processes
+when there are enough of them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from flylint import cache, data, flytoml, frameworks, registry, sources, suppres
 from flylint.apps import App, Project
 from flylint.config import Config
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
-from flylint.discovery import Discovery, Target, classify_explicit, context_configs, discover
+from flylint.discovery import (
+    Discovery,
+    Target,
+    classify_explicit,
+    context_configs,
+    discover,
+    find_git_root,
+)
 from flylint.model import Diagnostic, FileKind, Notice, Report
 from flylint.results import FileResult, decode, encode
 
@@ -45,66 +54,117 @@ class Run:
         self.fly_tomls: dict[Path, bytes] = {}  # each linted fly.toml as read, for --fix
 
 
-def _read(path: Path, overrides: dict[Path, bytes]) -> bytes:
-    """The bytes of ``path``, or of the unsaved editor buffer that stands for it."""
-    if overrides:
-        buffer = overrides.get(path.resolve())
+class _File(NamedTuple):
+    """A file as this run saw it."""
+
+    signature: cache.Signature | None  # None: an editor's buffer stands for the file
+    digest: bytes  # of the bytes; b"" when the cache is off, which hashes nothing
+    content: bytes | None  # None: not read, the pack vouches for the digest
+
+
+class _Files:
+    """The files of one run, each read at most once: a file whose stat signature is the
+    one the pack recorded with its digest is not read at all until its bytes are needed.
+    ``overrides`` are unsaved editor buffers that stand for files, by resolved path."""
+
+    def __init__(self, pack: cache.Pack, overrides: dict[Path, bytes]) -> None:
+        self.pack = pack
+        self.overrides = overrides
+        self._seen: dict[Path, _File] = {}
+
+    def get(self, path: Path, resolved: Path, content: bool = False) -> _File:
+        """The file at ``path`` (``resolved``); with ``content``, its bytes too.
+        Raises Unreadable."""
+        seen = self._seen.get(resolved)
+        if seen is None or (content and seen.content is None):
+            seen = self._seen[resolved] = self._look(path, resolved, content)
+        return seen
+
+    def _look(self, path: Path, resolved: Path, content: bool) -> _File:
+        buffer = self.overrides.get(resolved) if self.overrides else None
         if buffer is not None:
-            return buffer
-    return sources.read_bytes(path)
+            return _File(None, self._digest(buffer), buffer)
+        signature = cache.signature(sources.status(path))
+        if not content and self.pack.path is not None:
+            digest = self.pack.digest(str(resolved), signature)
+            if digest is not None:
+                return _File(signature, digest, None)
+        data = sources.read_checked(path)
+        return _File(signature, self._digest(data), data)
 
-
-def _key(*parts: str | bytes) -> str:
-    """The cache key of a result; "" when the cache is off, which hashes nothing."""
-    return cache.key(*parts) if cache.active().directory is not None else ""
+    def _digest(self, data: bytes) -> bytes:
+        return cache.digest(data) if self.pack.path is not None else b""
 
 
 class _Job(NamedTuple):
     """A Dockerfile or Python file whose result is not in the cache."""
 
     target: Target
-    content: bytes
+    file: _File
     key: str
+
+
+class _Store:
+    """The run's results cache: each file's result in the pack, under a key made of the
+    file's digest and everything else the result depends on (``salt``)."""
+
+    def __init__(self, pack: cache.Pack, files: _Files, salt: str) -> None:
+        self.pack = pack
+        self.files = files
+        self.salt = salt
+
+    def key(self, *parts: str | bytes) -> str:
+        """The cache key of a result; "" when the cache is off, which hashes nothing."""
+        return cache.key(self.salt, *parts) if self.pack.path is not None else ""
+
+    def cached(self, target: Target, file: _File, key: str) -> FileResult | None:
+        """The result of ``target`` under ``key``, if the pack holds it."""
+        name = str(target.resolved)
+        raw = self.pack.result(name, key)
+        result = None if raw is None else decode(raw, target.path)
+        if result is not None:
+            self.pack.record(name, file.signature, file.digest, key, raw)
+        return result
+
+    def record(self, target: Target, file: _File, key: str, result: FileResult) -> None:
+        if self.pack.path is not None:
+            name = str(target.resolved)
+            self.pack.record(name, file.signature, file.digest, key, encode(result))
+
+    def lookup(self, target: Target) -> FileResult | Notice | _Job:
+        """The cached result of a Dockerfile or Python file, or the job of computing it."""
+        path, resolved = target.path, target.resolved
+        try:
+            file = self.files.get(path, resolved)
+            key = self.key(target.kind.value, str(path), str(resolved), file.digest)
+            result = self.cached(target, file, key)
+            if result is not None:
+                return result
+            if file.content is None:  # the pack knew the bytes, not this result of them
+                file = self.files.get(path, resolved, content=True)
+                key = self.key(target.kind.value, str(path), str(resolved), file.digest)
+        except sources.Unreadable as exc:
+            return Notice(path, str(exc), error=exc.error)
+        return _Job(target, file, key)
 
 
 class _Linter:
     """Lints Dockerfiles and Python files. Holds nothing but what a result depends on,
     so that worker processes can share it."""
 
-    def __init__(
-        self,
-        project: Project,
-        owners: dict[Path, App],
-        selected: frozenset[str],
-        salt: str,
-        overrides: dict[Path, bytes],
-    ) -> None:
+    def __init__(self, project: Project, owners: dict[Path, App], selected: frozenset[str]) -> None:
         self.project = project
         self.owners = owners
         self.selected = selected
-        self.salt = salt
-        self.overrides = overrides
-        self.store = cache.active()
         self.known = tuple(data.rules())
         self.checks: dict[FileKind, list[Callable]] = {}
 
-    def lookup(self, target: Target) -> FileResult | Notice | _Job:
-        """The cached result, or the job of computing it."""
-        try:
-            content = _read(target.path, self.overrides)
-        except sources.Unreadable as exc:
-            return Notice(target.path, str(exc), error=exc.error)
-        key = _key(self.salt, target.kind.value, str(target.path), str(target.resolved), content)
-        result = decode(self.store.get(key))
-        return _Job(target, content, key) if result is None else result
-
     def run(self, job: _Job) -> FileResult | Notice:
+        assert job.file.content is not None  # a job's file is always read
         try:
-            result = self._lint(job.target, job.content)
+            return self._lint(job.target, job.file.content)
         except sources.Unreadable as exc:  # a Python file too large to analyse
             return Notice(job.target.path, str(exc), error=exc.error)
-        self.store.put(job.key, encode(result))
-        return result
 
     def _lint(self, target: Target, content: bytes) -> FileResult:
         resolved = target.resolved
@@ -144,13 +204,22 @@ def _run_in_worker(job: _Job) -> FileResult | Notice:
     return _worker_linter.run(job)
 
 
-def _lint_all(linter: _Linter, targets: list[Target], jobs: int) -> list[FileResult | Notice]:
+def _lint_all(
+    linter: _Linter, store: _Store, targets: list[Target], jobs: int
+) -> list[FileResult | Notice]:
     """Results in the order of ``targets`` whatever ``jobs`` is: output never depends on it.
     Cached results are read here; only the files to compute go to workers."""
-    outcomes = [linter.lookup(target) for target in targets]
+    outcomes = [store.lookup(target) for target in targets]
     todo = [outcome for outcome in outcomes if isinstance(outcome, _Job)]
     computed = iter(_run_all(linter, todo, jobs))
-    return [next(computed) if isinstance(o, _Job) else o for o in outcomes]
+    done: list[FileResult | Notice] = []
+    for outcome in outcomes:
+        if isinstance(outcome, _Job):
+            job, outcome = outcome, next(computed)
+            if isinstance(outcome, FileResult):
+                store.record(job.target, job.file, job.key, outcome)
+        done.append(outcome)
+    return done
 
 
 def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[FileResult | Notice]:
@@ -208,15 +277,22 @@ def _gather(
         return found, {resolved: content}
     found = discover(paths)
     # Files named one by one (pre-commit passes only the changed ones) still belong to
-    # the app of the fly.toml above them.
+    # the app of the fly.toml above them; the fly.toml files above a directory are the
+    # same for all the files named in it.
     known = {t.resolved for t in found.targets}
     above: dict[Path, list[Path]] = {}
+    directories: set[Path] = set()
     for target in list(found.targets):
-        if target.explicit and target.kind is not FileKind.FLY_TOML:
-            for config in context_configs(target.resolved, above):
-                if config.resolved not in known:
-                    known.add(config.resolved)
-                    found.targets.append(config)
+        if not target.explicit or target.kind is FileKind.FLY_TOML:
+            continue
+        directory = target.resolved.parent
+        if directory in directories:
+            continue
+        directories.add(directory)
+        for config in context_configs(target.resolved, above):
+            if config.resolved not in known:
+                known.add(config.resolved)
+                found.targets.append(config)
     return found, {}
 
 
@@ -248,16 +324,25 @@ def _attach_dockerfiles(
 class _FlyToml:
     """A linted fly.toml whose rules wait for the app map and the app's code."""
 
-    __slots__ = ("app", "content", "marks", "problems")
+    __slots__ = ("app", "content", "file", "marks", "problems", "target")
 
-    def __init__(self, app: App, content: bytes, scanned: tuple[list, list[Diagnostic]]) -> None:
+    def __init__(
+        self,
+        target: Target,
+        app: App,
+        file: _File,
+        content: bytes,
+        scanned: tuple[list, list[Diagnostic]],
+    ) -> None:
+        self.target = target
         self.app = app
+        self.file = file
         self.content = content
         self.marks, self.problems = scanned
 
 
 def _read_apps(
-    targets: list[Target], report: Report, overrides: dict[Path, bytes], known: tuple[str, ...]
+    targets: list[Target], report: Report, files: _Files, known: tuple[str, ...]
 ) -> tuple[list[tuple[App, bool]], list[_FlyToml], list[FileResult]]:
     """Every fly.toml of the run parsed into an app (and whether it was named explicitly);
     the linted ones; the results of linted ones that do not parse."""
@@ -269,11 +354,13 @@ def _read_apps(
             continue
         linted = not target.context
         try:
-            content = _read(target.path, overrides)
+            file = files.get(target.path, target.resolved, content=True)
         except sources.Unreadable as exc:
             if linted:
                 report.notices.append(Notice(target.path, str(exc), error=exc.error))
             continue
+        content = file.content
+        assert content is not None  # get(content=True) reads the file
         if linted:
             report.files_checked += 1
         source = sources.decode(target.path, target.kind, content)
@@ -290,28 +377,40 @@ def _read_apps(
         app = App(config, frameworks.hsts_settings(config.source.path.parent))
         apps.append((app, target.explicit))
         if linted:
-            pending.append(_FlyToml(app, content, scanned))
+            pending.append(_FlyToml(target, app, file, content, scanned))
     return apps, pending, broken
 
 
-def _lint_fly_toml(
-    item: _FlyToml, project: Project, selected: frozenset[str], salt: str, overrides: dict
-) -> FileResult:
-    app = item.app
-    dockerfile_path = app.dockerfile_path
+def _dockerfile(path: Path | None, files: _Files, content: bool) -> tuple[bytes, bytes | None]:
+    """What a fly.toml's result depends on of the Dockerfile at ``path``, which it builds
+    with: its digest, or a mark that there is none or that it cannot be read; and with
+    ``content``, its bytes."""
+    if path is None:
+        return b"", None
     try:
-        dockerfile_bytes = _read(dockerfile_path, overrides) if dockerfile_path else b""
+        file = files.get(path, path.resolve(), content)
     except sources.Unreadable:
-        dockerfile_bytes = b"\0unreadable"
-    path = app.config.source.path
-    store = cache.active()
-    key = _key(
-        salt, "fly-toml", str(path), str(path.resolve()), item.content,
-        repr(app.code_hsts), dockerfile_bytes,
-    )  # fmt: skip
-    result = decode(store.get(key))
+        return b"\0unreadable", None
+    return file.digest, file.content
+
+
+def _lint_fly_toml(
+    item: _FlyToml, project: Project, selected: frozenset[str], store: _Store
+) -> FileResult:
+    app, target = item.app, item.target
+    dockerfile_path = app.dockerfile_path
+
+    def key(dockerfile: bytes) -> str:
+        return store.key(
+            "fly-toml", str(target.path), str(target.resolved), item.file.digest,
+            repr(app.code_hsts), dockerfile,
+        )  # fmt: skip
+
+    digest, _ = _dockerfile(dockerfile_path, store.files, content=False)
+    result = store.cached(target, item.file, key(digest))
     if result is not None:
         return result
+    mark, dockerfile_bytes = _dockerfile(dockerfile_path, store.files, content=True)
     if dockerfile_bytes and dockerfile_path is not None:
         source = sources.decode(dockerfile_path, FileKind.DOCKERFILE, dockerfile_bytes)
         parsed = source if isinstance(source, Diagnostic) else _parse_dockerfile(source)
@@ -319,9 +418,19 @@ def _lint_fly_toml(
     context = FlyTomlContext(app.config, app, project)
     checks = registry.checks_for(FileKind.FLY_TOML, selected)
     found = [d for check in checks for d in check(context)]
-    result = FileResult(path, found, item.problems, item.marks, [])
-    store.put(key, encode(result))
+    result = FileResult(target.path, found, item.problems, item.marks, [])
+    store.record(target, item.file, key(mark), result)
     return result
+
+
+def _scope(stdin: tuple[Path, bytes] | None) -> str:
+    """Whose pack a run uses: an editor's buffer has its own (editors lint on every
+    keystroke: a pack of the whole tree would be rewritten each time); any other run
+    the repository's it starts in."""
+    if stdin is not None:
+        return f"stdin:{stdin[0].resolve()}"
+    cwd = Path.cwd()
+    return str(find_git_root(cwd) or cwd)
 
 
 def lint(
@@ -335,21 +444,24 @@ def lint(
     that buffer as if it were the named file, with the fly.toml files above it as context.
     ``jobs`` > 1 lints many Dockerfiles and Python files in that many processes."""
     settings = settings or Config()
+    # First: the pack's clock starts before any file of the run is looked at.
+    pack = cache.active().pack(_scope(stdin))
     found, overrides = _gather(paths, stdin)
+    files = _Files(pack, overrides)
     run = Run(found.missing)
     report = run.report
     report.notices.extend(found.notices)
     known = tuple(data.rules())
 
     targets = list(found.targets)
-    apps, pending, results = _read_apps(targets, report, overrides, known)
+    apps, pending, results = _read_apps(targets, report, files, known)
     project = Project([app for app, _ in apps], settings.own_apps)
     owners = _attach_dockerfiles(apps, report, targets)
-    salt = _salt(selected, settings, project)
+    store = _Store(pack, files, _salt(selected, settings, project))
 
     others = [t for t in targets if t.kind in (FileKind.DOCKERFILE, FileKind.PYTHON)]
-    linter = _Linter(project, owners, selected, salt, overrides)
-    for target, outcome in zip(others, _lint_all(linter, others, jobs), strict=True):
+    linter = _Linter(project, owners, selected)
+    for target, outcome in zip(others, _lint_all(linter, store, others, jobs), strict=True):
         if isinstance(outcome, Notice):
             report.notices.append(outcome)
             continue
@@ -359,8 +471,9 @@ def lint(
             owner = project.owner(target.resolved)
             if owner is not None:
                 owner.code_hsts.extend(outcome.hsts)
-    results += [_lint_fly_toml(item, project, selected, salt, overrides) for item in pending]
-    run.fly_tomls = {item.app.config.source.path: item.content for item in pending}
+    results += [_lint_fly_toml(item, project, selected, store) for item in pending]
+    run.fly_tomls = {item.target.path: item.content for item in pending}
+    pack.save()
 
     marks = {result.path: result.marks for result in results if result.marks}
     kept, suppressed = suppressions.apply(

@@ -34,20 +34,23 @@ def encode(result: FileResult) -> tuple:
     )
 
 
-def decode(raw: Any) -> FileResult | None:
-    """The FileResult ``encode`` made, or None for anything else (a foreign entry)."""
+def decode(raw: Any, path: Path) -> FileResult | None:
+    """The FileResult ``encode`` made of the file at ``path``, or None for anything else (a
+    foreign entry)."""
     try:
-        path, diagnostics, problems, marks, hsts = raw
-        paths: dict[str, Path] = {path: Path(path)}
+        named, diagnostics, problems, marks, hsts = raw
+        if named != str(path):
+            return None
+        paths: dict[str, Path] = {named: path}
 
         def diagnostic(row: tuple) -> Diagnostic:
-            rule_id, path, span, message, anchor, precision, fix = row
-            where = paths.get(path) or paths.setdefault(path, Path(path))
+            rule_id, name, span, message, anchor, precision, fix = row
+            where = paths.get(name) or paths.setdefault(name, Path(name))
             edit = Edit(tuple(fix[0]), fix[1], fix[2]) if fix else None
             return Diagnostic(rule_id, where, Span(*span), message, anchor, precision, edit)
 
         return FileResult(
-            paths[path],
+            path,
             [diagnostic(row) for row in diagnostics],
             [diagnostic(row) for row in problems],
             [Mark(line, tuple(ids)) for line, ids in marks],

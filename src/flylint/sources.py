@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import NamedTuple
@@ -69,20 +70,40 @@ def read(path: Path, kind: FileKind) -> Source | Diagnostic:
 
 def read_bytes(path: Path) -> bytes:
     """A file's bytes; raises Unreadable when the OS refuses or the file is oversized."""
+    status(path)
+    return read_checked(path)
+
+
+def status(path: Path) -> os.stat_result:
+    """The status of a file to read; raises Unreadable when the OS refuses, or the file is
+    oversized or not a regular file."""
     try:
         status = path.stat()
-        if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
-            # A FIFO or a device would block the read or never end.
-            raise Unreadable("not a regular file")
-        size = status.st_size
-        if size > MAX_FILE_BYTES:
-            raise Unreadable(
-                f"skipped: {size / 1048576:.1f} MB is over the "
-                f"{MAX_FILE_BYTES // 1048576} MB limit for a config or source file",
-                error=False,
-            )
-        return path.read_bytes()
-    except IsADirectoryError as exc:
-        raise Unreadable("is a directory, not a file") from exc
     except OSError as exc:
-        raise Unreadable(exc.strerror or str(exc)) from exc
+        raise _refused(exc) from exc
+    if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+        # A FIFO or a device would block the read or never end.
+        raise Unreadable("not a regular file")
+    size = status.st_size
+    if size > MAX_FILE_BYTES:
+        raise Unreadable(
+            f"skipped: {size / 1048576:.1f} MB is over the "
+            f"{MAX_FILE_BYTES // 1048576} MB limit for a config or source file",
+            error=False,
+        )
+    return status
+
+
+def read_checked(path: Path) -> bytes:
+    """The bytes of a file whose ``status`` passed; raises Unreadable when the OS refuses."""
+    try:
+        with path.open("rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise _refused(exc) from exc
+
+
+def _refused(exc: OSError) -> Unreadable:
+    if isinstance(exc, IsADirectoryError):
+        return Unreadable("is a directory, not a file")
+    return Unreadable(exc.strerror or str(exc))
