@@ -12,7 +12,8 @@ from flylint.model import Diagnostic, Edit
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
     service = config.data.get("http_service")
-    if isinstance(service, dict) and service.get("force_https") is not True:
+    # A force_https that is not a boolean is FLY002's finding (flyctl cannot load the file).
+    if isinstance(service, dict) and service.get("force_https", False) is False:
         written = config.locations.get(("http_service", "force_https"))
         span = written.entry if written else config.where(("http_service",)).key
         yield ctx.diagnostic(
@@ -26,7 +27,8 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     for service_path, service in config.tables("services"):
         for port_path, port in config.tables(*service_path, "ports"):
             served = handlers(port)
-            if "http" not in served or "tls" in served or port.get("force_https") is True:
+            forced = port.get("force_https", False)
+            if "http" not in served or "tls" in served or forced is not False:
                 continue
             written = config.locations.get((*port_path, "force_https"))
             span = written.entry if written else config.where(port_path).key
@@ -49,9 +51,6 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 
 
 def _why(service: dict) -> str:
-    value = service.get("force_https")
-    if value is None:
+    if "force_https" not in service:
         return "[http_service] serves plain HTTP (no force_https)"
-    if value is False:
-        return "force_https = false serves plain HTTP"
-    return f"force_https must be the boolean true, not {value!r}"
+    return "force_https = false serves plain HTTP"
