@@ -31,11 +31,7 @@ def _secret_values() -> list[str]:
             config = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue
-        tables = [config.get("env"), config.get("build", {}).get("args")]
-        for table in tables:
-            for key, value in (table or {}).items() if isinstance(table, dict) else ():
-                if isinstance(value, str) and find_secret(key, value):
-                    values.append(value)
+        values += [value for key, value in _strings(config) if find_secret(key, value)]
     for path in sorted(p for base in INPUTS for p in base.rglob("*")):
         if not path.is_file() or classify(path.name) is not FileKind.DOCKERFILE:
             continue
@@ -47,6 +43,17 @@ def _secret_values() -> list[str]:
                 if setting.value and find_secret(setting.key, setting.value):
                     values.append(setting.value)
     return values
+
+
+def _strings(node: object, key: str | None = None) -> list[tuple[str | None, str]]:
+    """Every string value of a parsed TOML document, with the key that holds it."""
+    if isinstance(node, str):
+        return [(key, node)]
+    if isinstance(node, dict):
+        return [found for k, v in node.items() for found in _strings(v, k)]
+    if isinstance(node, list):
+        return [found for v in node for found in _strings(v, key)]
+    return []
 
 
 SECRETS = _secret_values()

@@ -11,6 +11,7 @@ from flylint.context import FlyTomlContext
 from flylint.fly_schema import TOP, Entry, header, walk
 from flylint.flytoml import port_number
 from flylint.model import Diagnostic, Edit, Span
+from flylint.secrets import find_secret
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -43,7 +44,7 @@ def _check_key(ctx: FlyTomlContext, entry: Entry, settings: dict[str, Any]) -> I
     if not _type_ok(value, spec):
         message = f"{name} must be {_type_name(spec)}, not {_describe(value)}"
         if spec.startswith("array[") and isinstance(value, str):
-            message += f': write {name} = ["{value}"]'
+            message += f': write {name} = ["{_shown(value)}"]'
         yield _finding(ctx, entry, where, message, _coerced(entry, spec))
         return
     if name in settings["port_keys"]:
@@ -70,7 +71,7 @@ def _check_key(ctx: FlyTomlContext, entry: Entry, settings: dict[str, Any]) -> I
         advice = settings["handler_advice"].get(str(item).lower()) if name == "handlers" else None
         known = ", ".join(map(str, allowed))
         if isinstance(value, list):
-            message = f'unknown {name} entry "{item}" (valid: {known})'
+            message = f'unknown {name} entry "{_shown(str(item))}" (valid: {known})'
         else:
             message = f"{name} = {_describe(item)} is not one of {known}"
         yield _finding(
@@ -156,12 +157,18 @@ def _kind(value: Any) -> str:
 
 
 def _describe(value: Any) -> str:
-    """The value as a user wrote it, for the settings FLY002 checks (none holds a secret)."""
+    """The value as a user wrote it (masked if it is a credential, however unlikely here)."""
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
         return f"the {'integer' if isinstance(value, int) else 'number'} {value}"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'the string "{shown}"'
+        return f'the string "{_shown(value)}"'
     return _kind(value)
+
+
+def _shown(text: str) -> str:
+    secret = find_secret(None, text)
+    if secret is not None:
+        return secret.masked
+    return text if len(text) <= 40 else text[:37] + "..."
