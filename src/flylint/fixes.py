@@ -138,7 +138,7 @@ class _Editor:
             table[edit.key] = new
             return
         if isinstance(table, InlineTable):
-            table[edit.key] = new
+            _add_inline(table, edit.key, new)
             return
         indent = self._key_indent(table)
         table.add(edit.key, new)
@@ -165,7 +165,7 @@ class _Editor:
         for depth, part in enumerate(path):
             if isinstance(part, str) and part not in node:
                 if isinstance(node, InlineTable):
-                    node.append(part, tomlkit.inline_table())
+                    _add_inline(node, part, _inline_table(padded=_padding(node) is not None))
                 else:
                     last = depth == len(path) - 1
                     if node is header and not node.as_string().endswith("\n\n"):
@@ -188,6 +188,41 @@ class _Editor:
                 return item.trivia.indent
         header = getattr(table, "trivia", None)
         return header.indent + self.step if header is not None else ""
+
+
+def _padding(table: Any) -> Any:
+    """The blank space before an inline table's ``}``, if it has any."""
+    from tomlkit.items import Whitespace
+
+    body = table.value.body
+    if body and body[-1][0] is None and isinstance(body[-1][1], Whitespace):
+        return body[-1][1] if not body[-1][1].as_string().strip() else None
+    return None
+
+
+def _add_inline(table: Any, key: str, item: Any) -> None:
+    """Add ``key = item`` to an inline table in its style: `{ a = 1 }` becomes
+    `{ a = 1, b = 2 }`, `{a = 1}` becomes `{a = 1, b = 2}` (tomlkit alone would reuse the
+    space before "}" after the comma and indent the new key like the table's line)."""
+    pad = _padding(table)
+    body = table.value.body
+    if pad is not None:
+        body.pop()
+    empty = all(name is None for name, _ in body)
+    item.trivia.indent = (pad.as_string() if pad is not None else "") if empty else " "
+    table.append(key, item)
+    if pad is not None:
+        body.append((None, pad))
+
+
+def _inline_table(padded: bool) -> Any:
+    import tomlkit
+    from tomlkit.items import Whitespace
+
+    table = tomlkit.inline_table()
+    if padded:
+        table.value.body.append((None, Whitespace(" ")))
+    return table
 
 
 def _body(node: Any) -> Any:
