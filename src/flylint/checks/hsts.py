@@ -48,13 +48,16 @@ def _entries(ctx: FlyTomlContext) -> Iterator[_Entry]:
             continue  # private, TCP-only, or only redirecting to HTTPS
         number = port_number(serving[-1].get("port"))
         tls = [port_path for port_path, port in ports if "tls" in handlers(port)]
+        if not tls:  # browsers ignore HSTS received over plain HTTP
+            where = ' of a TLS port (it has none: add port 443 with handlers = ["tls", "http"])'
+        else:
+            where = f" of its port {number}" if number is not None else ""
         yield _Entry(
             service_path,
             "[[services]]",
             [(*port_path, *_HEADERS) for port_path, _ in ports],
-            "[services.ports.http_options.response.headers]"
-            + (f" of its port {number}" if number is not None else ""),
-            (*tls[0], *_HEADERS) if tls else None,  # HSTS over plain HTTP means nothing
+            f"[services.ports.http_options.response.headers]{where}",
+            (*tls[0], *_HEADERS) if tls else None,
         )
 
 
