@@ -91,3 +91,39 @@ def test_mutated_inputs_never_crash(name: str, data: st.DataObject, tmp_path: Pa
 @given(content=st.binary(max_size=300))
 def test_random_bytes_never_crash(name: str, content: bytes, tmp_path: Path, capsys):
     _run(tmp_path, name, content, capsys)
+
+
+# Names fly.toml tables and keys really use, so that generated documents reach deep into
+# the schema walk (FLY001/FLY002) and the service rules with values of every wrong type.
+NAMES = st.sampled_from(
+    [
+        "app", "http_service", "services", "ports", "port", "internal_port", "handlers",
+        "force_https", "tls_options", "versions", "http_options", "response", "headers",
+        "Strict-Transport-Security", "env", "build", "args", "dockerfile", "image", "checks",
+        "http_checks", "concurrency", "mounts", "vm", "compute", "experimental", "processes",
+        "start_port", "end_port", "x-y", "Force_HTTPS",
+    ]
+)  # fmt: skip
+SCALARS = (
+    st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.sampled_from(["http", "tls", "https", "true", "80", "TLSv1.1", "max-age=1", ""])
+    | st.text(max_size=8)
+)
+DOCUMENTS = st.dictionaries(
+    NAMES,
+    st.recursive(
+        SCALARS,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(NAMES, inner, max_size=4),
+        max_leaves=12,
+    ),
+    max_size=6,
+)
+
+
+@FUZZ
+@given(document=DOCUMENTS)
+def test_generated_fly_toml_never_crashes(document: dict, tmp_path: Path, capsys) -> None:
+    import tomlkit
+
+    _run(tmp_path, "fly.toml", tomlkit.dumps(document).encode("utf-8", "surrogatepass"), capsys)
