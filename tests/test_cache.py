@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from flylint import __version__
+
 EXAMPLE = Path(__file__).parent.parent / "examples" / "storefront"
 
 
@@ -170,14 +172,27 @@ def test_a_change_a_coarse_clock_cannot_see_is_still_read(
 def test_foreign_entries_of_the_right_format_are_misses(app: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cold = flylint(app, cache, ".")
-    (pack,) = (cache / "0.1.0" / "packs").iterdir()
-    tag, generation, entries = marshal.loads(pack.read_bytes())
-    foreign = [("a", b"b", "c", ("d",), "e"), (None, "b", 1, None, 2), "entry", (1, 2)]
+    (pack,) = (cache / __version__ / "packs").iterdir()
+    tag, folder, entries = marshal.loads(pack.read_bytes())
+    foreign = [("a", b"b", "c", ("d",)), (None, "b", 1, None), "entry", (1, 2)]
     rows = {name: foreign[n % len(foreign)] for n, name in enumerate(entries)}
-    pack.write_bytes(marshal.dumps((tag, generation, rows)))
+    pack.write_bytes(marshal.dumps((tag, folder, rows)))
     for _ in range(2):
         again = flylint(app, cache, ".")
         assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, cold.stderr)
+
+
+def test_a_run_over_some_files_keeps_the_others_cached(app: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (app / "worker.py").write_text("import requests\n", encoding="utf-8")
+    age(*app.iterdir())
+    cold = flylint(app, cache, ".")
+    (app / "worker.py").write_text("import httpx\n", encoding="utf-8")
+    assert flylint(app, cache, "worker.py").returncode == 0
+    (app / "requirements.txt").unlink()
+    warm = flylint(app, cache, ".", importtime=True)
+    assert (warm.returncode, warm.stdout) == (1, cold.stdout)
+    assert not {"libcst", "dockerfile_parse"} & imported(warm)
 
 
 def test_concurrent_runs_do_not_corrupt_the_cache(app: Path, tmp_path: Path) -> None:

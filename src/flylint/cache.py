@@ -1,16 +1,15 @@
 """The on-disk cache: each file's findings keyed by everything they depend on, and the rule
 data compiled once instead of parsed from TOML on every start.
 
-A run's results live in one pack per tree (the repository a run starts in; for a
-standard-input buffer, its file): a ``marshal`` blob (built in: no import cost) mapping
-each linted file's resolved path to its stat signature, the digest of its bytes, its
-result's key and the result. A file whose signature is unchanged since the pack was
-written is not read again, as git's index does; a pack is loaded once and written once,
-atomically, only when something in it changed. Other entries (the rule data) are files
-of their own under ``<cache dir>/<flylint version>/``.
+Results live in one pack per directory of linted files: a ``marshal`` blob (built in: no
+import cost) mapping each file's name to its stat signature, the digest of its bytes, its
+result's key and the result. A file whose signature is unchanged since its pack was
+written is not read again, as git's index does; a pack is read at most once a run and
+written once, atomically, only when something in it changed. Other entries (the rule
+data) are files of their own. All live under ``<cache dir>/<flylint version>/``.
 
 A missing, truncated or foreign entry or pack is a miss, never an error; a cache dir that
-cannot be written only costs speed; concurrent runs each write a whole pack, the last one
+cannot be written only costs speed; concurrent runs each write whole packs, the last one
 wins. Deleting the directory is always safe.
 """
 
@@ -38,10 +37,7 @@ ENV_DIR = "FLYLINT_CACHE_DIR"
 # 1 s), or carry the time of a skewed network server: its signature is not trusted, so
 # the next run reads it again (the "racy" case of git's index).
 RACY_NS = 3_000_000_000
-# A pack forgets the files that none of its last KEEP_RUNS writing runs linted (deleted
-# files, and files of other runs started in the same tree).
-KEEP_RUNS = 100
-_PACK_FORMAT = "flylint-pack-1"
+_FORMAT = "flylint-pack-2"
 
 Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 
@@ -129,41 +125,81 @@ class Entry(NamedTuple):
     digest: bytes
     key: str  # of the result below
     result: object  # results.encode's form
-    generation: int  # the pack's last writing run that linted the file
 
 
-class Pack:
-    """The entries of one tree, by resolved path; ``path`` None means caching is off."""
+class _Pack:
+    """The entries of the files of one directory, by file name."""
 
-    def __init__(self, path: Path | None) -> None:
+    __slots__ = ("dirty", "entries", "folder", "path", "touched")
+
+    def __init__(self, path: Path, folder: str) -> None:
         self.path = path
-        self.started = time.time_ns()  # before any file of the run is looked at
-        self.generation = 0
+        self.folder = folder
         self.entries: dict[str, tuple] = {}
         self.touched: set[str] = set()  # the files of this run
         self.dirty = False
-        loaded = _load(path) if path is not None else None
-        if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == _PACK_FORMAT:
-            _, generation, entries = loaded
-            if isinstance(generation, int) and isinstance(entries, dict):
-                self.generation, self.entries = generation, entries
+        loaded = _load(path)
+        if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[:2] == (_FORMAT, folder):
+            entries = loaded[2]
+            if isinstance(entries, dict):
+                self.entries = entries
 
-    def _entry(self, name: str) -> Entry | None:
+    def entry(self, name: str) -> Entry | None:
         raw = self.entries.get(name)
         if isinstance(raw, tuple) and len(raw) == len(Entry._fields):
             return Entry._make(raw)
         return None  # absent or foreign
 
+    def save(self) -> None:
+        """Write the entries of this run's files, and those of the directory's other files
+        that still exist (a run may name only some of them)."""
+        folder = Path(self.folder)
+        kept = {}
+        for name, raw in self.entries.items():
+            if name in self.touched or (folder / name).exists():
+                kept[name] = raw
+        _write_atomically(self.path, (_FORMAT, self.folder, kept))
+
+
+class Index:
+    """What the cache knows about the files of one run: a pack per directory, loaded when
+    a file of it is first looked up and written at the end of the run if anything in it
+    changed, so that a run naming a few files reads and writes little. Editor buffers
+    (``editor``) have packs of their own: a buffer is not the file on disk.
+    ``directory`` None: caching is off."""
+
+    def __init__(self, directory: Path | None, editor: bool = False) -> None:
+        self.enabled = directory is not None
+        self.started = time.time_ns()  # before any file of the run is looked at
+        self.kind = "editor" if editor else "files"
+        self._directory = directory / "packs" if directory is not None else Path()
+        self._packs: dict[str, _Pack] = {}
+
+    def _locate(self, name: str) -> tuple[_Pack, str]:
+        """The pack of the file at ``name`` (a resolved path), and its name in it."""
+        folder, base = os.path.split(name)
+        pack = self._packs.get(folder)
+        if pack is None:
+            pack = _Pack(self._directory / key(self.kind, folder), folder)
+            self._packs[folder] = pack
+        return pack, base
+
     def digest(self, name: str, signature: Signature) -> bytes | None:
         """The digest of the file at ``name`` (a resolved path) if its signature is the
         trusted one recorded with it: its bytes have not changed since."""
-        entry = self._entry(name)
+        if not self.enabled:
+            return None
+        pack, base = self._locate(name)
+        entry = pack.entry(base)
         if entry is None or entry.signature is None or entry.signature != signature:
             return None
         return entry.digest if isinstance(entry.digest, bytes) else None
 
     def result(self, name: str, key: str) -> object | None:
-        entry = self._entry(name)
+        if not self.enabled:
+            return None
+        pack, base = self._locate(name)
+        entry = pack.entry(base)
         return entry.result if entry is not None and entry.key == key else None
 
     def record(
@@ -171,35 +207,21 @@ class Pack:
     ) -> None:
         """The file at ``name`` has ``signature`` (None: its bytes did not come from disk),
         ``digest``, and ``result`` under ``key``."""
-        if self.path is None:
+        if not self.enabled:
             return
         if signature is not None and max(signature[1], signature[2]) > self.started - RACY_NS:
             signature = None
-        self.touched.add(name)
-        entry = self._entry(name)
+        pack, base = self._locate(name)
+        pack.touched.add(base)
+        entry = pack.entry(base)
         if entry is None or entry[:3] != (signature, digest, key):
-            self.entries[name] = (signature, digest, key, result, self.generation)
-            self.dirty = True
+            pack.entries[base] = (signature, digest, key, result)
+            pack.dirty = True
 
     def save(self) -> None:
-        """Write the pack if anything changed: the files of this run stamped with a new
-        generation, the files no recent writing run linted forgotten."""
-        if self.path is None or not self.dirty:
-            return
-        generation = self.generation + 1
-        kept = {}
-        for name in self.entries:
-            entry = self._entry(name)
-            if name in self.touched:
-                kept[name] = (*entry[:4], generation)  # type: ignore[index]
-            elif entry is not None and _recent(entry.generation, generation):
-                kept[name] = tuple(entry)
-        _write_atomically(self.path, (_PACK_FORMAT, generation, kept))
-        self.dirty = False
-
-
-def _recent(generation: object, current: int) -> bool:
-    return isinstance(generation, int) and generation > current - KEEP_RUNS
+        for pack in self._packs.values():
+            if pack.dirty:
+                pack.save()
 
 
 class Cache:
@@ -217,11 +239,9 @@ class Cache:
         if self.directory is not None:
             _write_atomically(self.directory / key[:2] / key, value)
 
-    def pack(self, scope: str) -> Pack:
-        """The pack of ``scope`` (a tree's root, or a buffer's file name)."""
-        if self.directory is None:
-            return Pack(None)
-        return Pack(self.directory / "packs" / key("pack", scope)[:32])
+    def index(self, editor: bool = False) -> Index:
+        """The packs of a run's files; ``editor``: of a run linting an editor's buffer."""
+        return Index(self.directory, editor)
 
 
 _active = Cache(None)

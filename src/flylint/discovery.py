@@ -49,6 +49,7 @@ class Target(NamedTuple):
     resolved: Path  # absolute, symlinks resolved: resolved once, compared everywhere
     explicit: bool = False  # named on the command line rather than found in a walk
     context: bool = False  # read for what it tells about other files, not linted itself
+    status: os.stat_result | None = None  # taken when named, unless a symbolic link
 
 
 class Discovery:
@@ -149,11 +150,13 @@ def discover(paths: Iterable[Path]) -> Discovery:
     ignores = _Ignores()
     resolver = _Resolver()
 
-    def add(path: Path, kind: FileKind, is_link: bool, explicit: bool = False) -> None:
+    def add(path: Path, kind: FileKind, is_link: bool, named: os.stat_result | None = None) -> None:
+        """``named``: the status of a path named on the command line."""
         key = resolver.resolve(path, is_link)
         if key not in seen:
             seen.add(key)
-            found.targets.append(Target(path, kind, key, explicit))
+            status = None if is_link else named  # a link's own status is not the file's
+            found.targets.append(Target(path, kind, key, named is not None, status=status))
 
     for root in paths:
         status = _status(root)
@@ -164,7 +167,7 @@ def discover(paths: Iterable[Path]) -> Discovery:
         if root.is_dir() if is_link else stat.S_ISDIR(status.st_mode):
             _walk(root, _ancestors_chain(root), ignores, add, found.notices)
         else:  # a file, or a dangling symbolic link (reported as unreadable)
-            add(root, classify_explicit(root), is_link, explicit=True)
+            add(root, classify_explicit(root), is_link, status)
     return found
 
 

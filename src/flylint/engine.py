@@ -3,13 +3,14 @@
 A file's result depends only on its bytes, the app map (every fly.toml of the run), the
 rule selection and the settings; a fly.toml's also on the HSTS its app's code sets and on
 the Dockerfile it builds with. Results are cached under a key made of exactly those (a
-file's bytes by their digest, which the cache's pack vouches for while the file's stat
+file's bytes by their digest, which the cache vouches for while the file's stat
 signature is unchanged), and Dockerfiles and Python files are linted in worker processes
 when there are enough of them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -24,7 +25,6 @@ from flylint.discovery import (
     classify_explicit,
     context_configs,
     discover,
-    find_git_root,
 )
 from flylint.model import Diagnostic, FileKind, Notice, Report
 from flylint.results import FileResult, decode, encode
@@ -59,41 +59,51 @@ class _File(NamedTuple):
 
     signature: cache.Signature | None  # None: an editor's buffer stands for the file
     digest: bytes  # of the bytes; b"" when the cache is off, which hashes nothing
-    content: bytes | None  # None: not read, the pack vouches for the digest
+    content: bytes | None  # None: not read, the cache vouches for the digest
 
 
 class _Files:
     """The files of one run, each read at most once: a file whose stat signature is the
-    one the pack recorded with its digest is not read at all until its bytes are needed.
+    one the cache recorded with its digest is not read at all until its bytes are needed.
     ``overrides`` are unsaved editor buffers that stand for files, by resolved path."""
 
-    def __init__(self, pack: cache.Pack, overrides: dict[Path, bytes]) -> None:
-        self.pack = pack
+    def __init__(self, index: cache.Index, overrides: dict[Path, bytes]) -> None:
+        self.index = index
         self.overrides = overrides
         self._seen: dict[Path, _File] = {}
 
-    def get(self, path: Path, resolved: Path, content: bool = False) -> _File:
-        """The file at ``path`` (``resolved``); with ``content``, its bytes too.
-        Raises Unreadable."""
+    def get(
+        self,
+        path: Path,
+        resolved: Path,
+        content: bool = False,
+        status: os.stat_result | None = None,
+    ) -> _File:
+        """The file at ``path`` (``resolved``, ``status`` if already taken); with
+        ``content``, its bytes too. Raises Unreadable."""
         seen = self._seen.get(resolved)
-        if seen is None or (content and seen.content is None):
-            seen = self._seen[resolved] = self._look(path, resolved, content)
+        if seen is None:
+            seen = self._seen[resolved] = self._look(path, resolved, content, status)
+        elif content and seen.content is None:
+            seen = self._seen[resolved] = self._look(path, resolved, content, None)
         return seen
 
-    def _look(self, path: Path, resolved: Path, content: bool) -> _File:
+    def _look(
+        self, path: Path, resolved: Path, content: bool, status: os.stat_result | None
+    ) -> _File:
         buffer = self.overrides.get(resolved) if self.overrides else None
         if buffer is not None:
             return _File(None, self._digest(buffer), buffer)
-        signature = cache.signature(sources.status(path))
-        if not content and self.pack.path is not None:
-            digest = self.pack.digest(str(resolved), signature)
+        signature = cache.signature(sources.status(path, status))
+        if not content:
+            digest = self.index.digest(str(resolved), signature)
             if digest is not None:
                 return _File(signature, digest, None)
         data = sources.read_checked(path)
         return _File(signature, self._digest(data), data)
 
     def _digest(self, data: bytes) -> bytes:
-        return cache.digest(data) if self.pack.path is not None else b""
+        return cache.digest(data) if self.index.enabled else b""
 
 
 class _Job(NamedTuple):
@@ -105,42 +115,42 @@ class _Job(NamedTuple):
 
 
 class _Store:
-    """The run's results cache: each file's result in the pack, under a key made of the
+    """The run's results cache: each file's result in the cache index, under a key made of the
     file's digest and everything else the result depends on (``salt``)."""
 
-    def __init__(self, pack: cache.Pack, files: _Files, salt: str) -> None:
-        self.pack = pack
+    def __init__(self, index: cache.Index, files: _Files, salt: str) -> None:
+        self.index = index
         self.files = files
         self.salt = salt
 
     def key(self, *parts: str | bytes) -> str:
         """The cache key of a result; "" when the cache is off, which hashes nothing."""
-        return cache.key(self.salt, *parts) if self.pack.path is not None else ""
+        return cache.key(self.salt, *parts) if self.index.enabled else ""
 
     def cached(self, target: Target, file: _File, key: str) -> FileResult | None:
-        """The result of ``target`` under ``key``, if the pack holds it."""
+        """The result of ``target`` under ``key``, if the cache holds it."""
         name = str(target.resolved)
-        raw = self.pack.result(name, key)
+        raw = self.index.result(name, key)
         result = None if raw is None else decode(raw, target.path)
         if result is not None:
-            self.pack.record(name, file.signature, file.digest, key, raw)
+            self.index.record(name, file.signature, file.digest, key, raw)
         return result
 
     def record(self, target: Target, file: _File, key: str, result: FileResult) -> None:
-        if self.pack.path is not None:
+        if self.index.enabled:
             name = str(target.resolved)
-            self.pack.record(name, file.signature, file.digest, key, encode(result))
+            self.index.record(name, file.signature, file.digest, key, encode(result))
 
     def lookup(self, target: Target) -> FileResult | Notice | _Job:
         """The cached result of a Dockerfile or Python file, or the job of computing it."""
         path, resolved = target.path, target.resolved
         try:
-            file = self.files.get(path, resolved)
+            file = self.files.get(path, resolved, status=target.status)
             key = self.key(target.kind.value, str(path), str(resolved), file.digest)
             result = self.cached(target, file, key)
             if result is not None:
                 return result
-            if file.content is None:  # the pack knew the bytes, not this result of them
+            if file.content is None:  # the cache knew the bytes, not this result of them
                 file = self.files.get(path, resolved, content=True)
                 key = self.key(target.kind.value, str(path), str(resolved), file.digest)
         except sources.Unreadable as exc:
@@ -354,7 +364,7 @@ def _read_apps(
             continue
         linted = not target.context
         try:
-            file = files.get(target.path, target.resolved, content=True)
+            file = files.get(target.path, target.resolved, content=True, status=target.status)
         except sources.Unreadable as exc:
             if linted:
                 report.notices.append(Notice(target.path, str(exc), error=exc.error))
@@ -423,16 +433,6 @@ def _lint_fly_toml(
     return result
 
 
-def _scope(stdin: tuple[Path, bytes] | None) -> str:
-    """Whose pack a run uses: an editor's buffer has its own (editors lint on every
-    keystroke: a pack of the whole tree would be rewritten each time); any other run
-    the repository's it starts in."""
-    if stdin is not None:
-        return f"stdin:{stdin[0].resolve()}"
-    cwd = Path.cwd()
-    return str(find_git_root(cwd) or cwd)
-
-
 def lint(
     paths: Iterable[Path],
     selected: frozenset[str],
@@ -444,10 +444,10 @@ def lint(
     that buffer as if it were the named file, with the fly.toml files above it as context.
     ``jobs`` > 1 lints many Dockerfiles and Python files in that many processes."""
     settings = settings or Config()
-    # First: the pack's clock starts before any file of the run is looked at.
-    pack = cache.active().pack(_scope(stdin))
+    # First: the index's clock starts before any file of the run is looked at.
+    index = cache.active().index(editor=stdin is not None)
     found, overrides = _gather(paths, stdin)
-    files = _Files(pack, overrides)
+    files = _Files(index, overrides)
     run = Run(found.missing)
     report = run.report
     report.notices.extend(found.notices)
@@ -457,7 +457,7 @@ def lint(
     apps, pending, results = _read_apps(targets, report, files, known)
     project = Project([app for app, _ in apps], settings.own_apps)
     owners = _attach_dockerfiles(apps, report, targets)
-    store = _Store(pack, files, _salt(selected, settings, project))
+    store = _Store(index, files, _salt(selected, settings, project))
 
     others = [t for t in targets if t.kind in (FileKind.DOCKERFILE, FileKind.PYTHON)]
     linter = _Linter(project, owners, selected)
@@ -473,7 +473,7 @@ def lint(
                 owner.code_hsts.extend(outcome.hsts)
     results += [_lint_fly_toml(item, project, selected, store) for item in pending]
     run.fly_tomls = {item.target.path: item.content for item in pending}
-    pack.save()
+    index.save()
 
     marks = {result.path: result.marks for result in results if result.marks}
     kept, suppressed = suppressions.apply(

@@ -74,11 +74,11 @@ def read_bytes(path: Path) -> bytes:
     return read_checked(path)
 
 
-def status(path: Path) -> os.stat_result:
-    """The status of a file to read; raises Unreadable when the OS refuses, or the file is
-    oversized or not a regular file."""
+def status(path: Path, known: os.stat_result | None = None) -> os.stat_result:
+    """The status of a file to read (``known``: already taken); raises Unreadable when the
+    OS refuses, or the file is oversized or not a regular file."""
     try:
-        status = path.stat()
+        status = path.stat() if known is None else known
     except OSError as exc:
         raise _refused(exc) from exc
     if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
