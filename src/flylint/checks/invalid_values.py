@@ -140,22 +140,6 @@ def _type_name(spec: str) -> str:
     return " or ".join(_TYPE_NAMES.get(kind, kind) for kind in spec.split("|"))
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return "a date or time"
-
-
 def _describe(value: Any) -> str:
     """The value as a user wrote it (masked if it is a credential, however unlikely here)."""
     if isinstance(value, bool):
@@ -164,7 +148,9 @@ def _describe(value: Any) -> str:
         return f"the {'integer' if isinstance(value, int) else 'number'} {value}"
     if isinstance(value, str):
         return f'the string "{_shown(value)}"'
-    return _kind(value)
+    if isinstance(value, list):
+        return "an array"
+    return "a table" if isinstance(value, dict) else "a date or time"
 
 
 def _shown(text: str) -> str:
