@@ -65,13 +65,8 @@ def decode(path: Path, kind: FileKind, data: bytes) -> Source | Diagnostic:
 
 def read(path: Path, kind: FileKind) -> Source | Diagnostic:
     """Read a file from disk. Raises Unreadable when the OS refuses; oversized files raise too."""
-    return decode(path, kind, read_bytes(path))
-
-
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes; raises Unreadable when the OS refuses or the file is oversized."""
     status(path)
-    return read_checked(path)
+    return decode(path, kind, read_checked(path))
 
 
 def status(path: Path, known: os.stat_result | None = None) -> os.stat_result:
