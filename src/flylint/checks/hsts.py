@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from flylint.context import FlyTomlContext
-from flylint.flytoml import handlers, port_number
+from flylint.flytoml import FlyConfig, handlers, port_number
 from flylint.model import Diagnostic, Edit
 from flylint.toml_locations import KeyPath
 
@@ -107,6 +107,17 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                 anchor,
             )
             continue
+        misspelt = _misspelt_header(config, entry.header_tables)
+        if misspelt is not None:
+            # Renaming is the fix; adding a second header beside the typo would hide it.
+            yield ctx.diagnostic(
+                "FLY202",
+                config.where(misspelt).key,
+                f"{entry.label} sends no Strict-Transport-Security header: {misspelt[-1]} is "
+                "not that header (misspelt?); rename it Strict-Transport-Security",
+                anchor,
+            )
+            continue
         headers_tables = [p for p in entry.header_tables if p in config.locations]
         where = config.where(headers_tables[0] if headers_tables else entry.path)
         yield ctx.diagnostic(
@@ -129,6 +140,23 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                 f"({SIX_MONTHS} seconds): use 63072000 (two years)",
                 f"{setting.label}:{setting.max_age}",
             )
+
+
+def _misspelt_header(config: FlyConfig, tables: list[KeyPath]) -> KeyPath | None:
+    """A response header whose name is a near miss of Strict-Transport-Security
+    (``Strict-Transport-Secuirty``, ``Strict_Transport_Security``, ``HSTS``)."""
+    import difflib  # only for a service without the header
+
+    for table_path in tables:
+        headers = config.get(table_path)
+        for name in headers if isinstance(headers, dict) else ():
+            if name.lower() == "strict-transport-security":
+                continue  # the header itself, emptied to remove it: not a misspelling
+            squashed = re.sub(r"[-_\s]", "", name.lower())
+            close = difflib.SequenceMatcher(None, squashed, "stricttransportsecurity").ratio()
+            if squashed == "hsts" or close >= 0.85:
+                return (*table_path, name)
+    return None
 
 
 def _strengthened(value: Any) -> str:
