@@ -115,6 +115,15 @@ def _ancestors_chain(directory: Path) -> list[Path]:
     return chain
 
 
+def resolve(path: Path) -> Path:
+    """``path.resolve()``, which raises for a symbolic link loop; then the absolute path, as
+    reading the file reports the loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # RuntimeError before Python 3.13
+        return Path.cwd() / path
+
+
 class _Resolver:
     """``Path.resolve()``, each directory resolved once: a pre-commit run names thousands
     of files in a few directories, and resolving a path costs a system call per part."""
@@ -126,7 +135,7 @@ class _Resolver:
         """``path.resolve()``; ``is_link``: whether ``path`` itself is a symbolic link."""
         parent, name = os.path.split(path)
         if is_link or name in ("", ".."):
-            return path.resolve()
+            return resolve(path)
         directory = self._directories.get(parent)
         if directory is None:
             directory = self._directories[parent] = Path(parent or ".").resolve()

@@ -25,6 +25,7 @@ from flylint.discovery import (
     classify_explicit,
     context_configs,
     discover,
+    resolve,
 )
 from flylint.model import Diagnostic, FileKind, Notice, Report
 from flylint.results import FileResult, decode, encode
@@ -398,7 +399,7 @@ def _dockerfile(path: Path | None, files: _Files, content: bool) -> tuple[bytes,
     if path is None:
         return b"", None
     try:
-        file = files.get(path, path.resolve(), content)
+        file = files.get(path, resolve(path), content)
     except sources.Unreadable:
         return b"\0unreadable", None
     return file.digest, file.content
