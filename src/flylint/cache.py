@@ -146,7 +146,12 @@ class _Pack:
 
     def entry(self, name: str) -> Entry | None:
         raw = self.entries.get(name)
-        if isinstance(raw, tuple) and len(raw) == len(Entry._fields):
+        if (
+            isinstance(raw, tuple)
+            and len(raw) == len(Entry._fields)
+            and isinstance(raw[1], bytes)
+            and isinstance(raw[2], str)
+        ):
             return Entry._make(raw)
         return None  # absent or foreign
 
@@ -184,23 +189,12 @@ class Index:
             self._packs[folder] = pack
         return pack, base
 
-    def digest(self, name: str, signature: Signature) -> bytes | None:
-        """The digest of the file at ``name`` (a resolved path) if its signature is the
-        trusted one recorded with it: its bytes have not changed since."""
+    def entry(self, name: str) -> Entry | None:
+        """What the cache recorded of the file at ``name`` (a resolved path)."""
         if not self.enabled:
             return None
         pack, base = self._locate(name)
-        entry = pack.entry(base)
-        if entry is None or entry.signature is None or entry.signature != signature:
-            return None
-        return entry.digest if isinstance(entry.digest, bytes) else None
-
-    def result(self, name: str, key: str) -> object | None:
-        if not self.enabled:
-            return None
-        pack, base = self._locate(name)
-        entry = pack.entry(base)
-        return entry.result if entry is not None and entry.key == key else None
+        return pack.entry(base)
 
     def record(
         self, name: str, signature: Signature | None, digest: bytes, key: str, result: object

@@ -97,9 +97,9 @@ class _Files:
             return _File(None, self._digest(buffer), buffer)
         signature = cache.signature(sources.status(path, status))
         if not content:
-            digest = self.index.digest(str(resolved), signature)
-            if digest is not None:
-                return _File(signature, digest, None)
+            known = self.index.entry(str(resolved))
+            if known is not None and known.signature == signature:  # None: not trusted
+                return _File(signature, known.digest, None)
         data = sources.read_checked(path)
         return _File(signature, self._digest(data), data)
 
@@ -131,10 +131,13 @@ class _Store:
     def cached(self, target: Target, file: _File, key: str) -> FileResult | None:
         """The result of ``target`` under ``key``, if the cache holds it."""
         name = str(target.resolved)
-        raw = self.index.result(name, key)
-        result = None if raw is None else decode(raw, target.path)
-        if result is not None:
-            self.index.record(name, file.signature, file.digest, key, raw)
+        known = self.index.entry(name)
+        if known is None or known.key != key:
+            return None
+        result = decode(known.result, target.path)
+        if result is not None and known.signature != file.signature:
+            # Read again (touched since, or too recent to trust then): note what it is now.
+            self.index.record(name, file.signature, file.digest, key, known.result)
         return result
 
     def record(self, target: Target, file: _File, key: str, result: FileResult) -> None:
