@@ -43,3 +43,26 @@ def test_rule_pages_explain_why_and_how(info: data.RuleInfo) -> None:
     for heading in ("## What it checks", "## Why is this bad?", "## Example", "## How to fix"):
         assert heading in page
     assert info.docs_url.endswith(f"docs/rules/{info.id}.md")
+
+
+def test_compiled_rule_data_is_current() -> None:
+    snapshot = data._snapshot(data.data_dir())
+    sources = data._sources(data.data_dir())
+    assert snapshot is not None, "run `python -m flylint.data` to compile rules/"
+    assert snapshot == (data._digest(sources), data._parse(sources)), (
+        "rules/compiled.marshal is stale: run `python -m flylint.data`"
+    )
+
+
+def test_an_edited_rule_file_wins_over_a_stale_compiled_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    rules = shutil.copytree(data.data_dir(), tmp_path / "rules")
+    page = rules / "FLY201.toml"
+    page.write_text(page.read_text().replace("HTTP service does not", "Edited:"))
+    monkeypatch.setattr(data, "data_dir", lambda: rules)
+    assert data._raw.__wrapped__()["FLY201"]["summary"].startswith("Edited:")
+    data.compile_snapshot(rules)
+    assert data._snapshot(rules)[1]["FLY201"]["summary"].startswith("Edited:")

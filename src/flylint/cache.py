@@ -1,12 +1,11 @@
-"""The on-disk cache: each file's findings keyed by everything they depend on, and the rule
-data compiled once instead of parsed from TOML on every start.
+"""The on-disk cache: each file's findings keyed by everything they depend on.
 
 Results live in one pack per directory of linted files: a ``marshal`` blob (built in: no
 import cost) mapping each file's name to its stat signature, the digest of its bytes, its
 result's key and the result. A file whose signature is unchanged since its pack was
 written is not read again, as git's index does; a pack is read at most once a run and
-written once, atomically, only when something in it changed. Other entries (the rule
-data) are files of their own. All live under ``<cache dir>/<flylint version>/``.
+written once, atomically, only when something in it changed. All live under
+``<cache dir>/<flylint version>/``.
 
 A missing, truncated or foreign entry or pack is a miss, never an error; a cache dir that
 cannot be written only costs speed; concurrent runs each write whole packs, the last one
@@ -223,15 +222,6 @@ class Cache:
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory / __version__ if directory is not None else None
-
-    def get(self, key: str) -> object | None:
-        if self.directory is None:
-            return None
-        return _load(self.directory / key[:2] / key)
-
-    def put(self, key: str, value: object) -> None:
-        if self.directory is not None:
-            _write_atomically(self.directory / key[:2] / key, value)
 
     def index(self, editor: bool = False) -> Index:
         """The packs of a run's files; ``editor``: of a run linting an editor's buffer."""

@@ -60,35 +60,62 @@ def data_dir() -> Path:
     raise DataError(f"flylint rule data not found (looked in {packaged} and {checkout})")
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
+# rules/ compiled into one marshal file: loading it costs ~0.3 ms where parsing ~25 TOML
+# files costs ~15 ms, on every run. It holds the digest of the TOML it was compiled from
+# and is used only while that still matches, so editing rules/ can never serve stale
+# data; `python -m flylint.data` rewrites it (a test fails when it is out of date).
+SNAPSHOT = "compiled.marshal"
+
+
+def _sources(directory: Path) -> dict[str, bytes]:
+    """The bytes of every rule and catalog file, by stem (``FLY201``, ``catalogs/secrets``)."""
+    files = {path.stem: path for path in directory.glob("FLY*.toml")}
+    files.update((f"catalogs/{p.stem}", p) for p in (directory / "catalogs").glob("*.toml"))
+    return {stem: files[stem].read_bytes() for stem in sorted(files)}
+
+
+def _digest(sources: dict[str, bytes]) -> str:
+    from flylint import cache
+
+    return cache.key(*(part for item in sources.items() for part in item))
+
+
+def _parse(sources: dict[str, bytes]) -> dict[str, dict[str, Any]]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised only on 3.10
         import tomli as tomllib
 
-    with path.open("rb") as f:
-        return tomllib.load(f)
+    return {stem: tomllib.loads(text.decode("utf-8")) for stem, text in sources.items()}
+
+
+def _snapshot(directory: Path) -> tuple[str, dict[str, dict[str, Any]]] | None:
+    import marshal
+
+    try:
+        digest, raw = marshal.loads((directory / SNAPSHOT).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return (digest, raw) if isinstance(digest, str) and isinstance(raw, dict) else None
 
 
 @functools.cache
 def _raw() -> dict[str, dict[str, Any]]:
-    """Every rule and catalog file as parsed TOML, by file stem: from the cache when the
-    data has not changed since it was compiled, which saves parsing ~20 TOML files."""
-    from flylint import cache
-
+    """Every rule and catalog file as parsed TOML, by stem."""
     directory = data_dir()
-    store = cache.active()
-    key = cache.key("rules-data", cache.tree_signature(directory, directory / "catalogs"))
-    found = store.get(key)
-    if isinstance(found, dict):
-        return found
-    raw = {path.stem: _load_toml(path) for path in directory.glob("FLY*.toml")}
-    raw.update(
-        (f"catalogs/{path.stem}", _load_toml(path))
-        for path in (directory / "catalogs").glob("*.toml")
-    )
-    store.put(key, raw)
-    return raw
+    sources = _sources(directory)
+    snapshot = _snapshot(directory)
+    if snapshot is not None and snapshot[0] == _digest(sources):
+        return snapshot[1]
+    return _parse(sources)
+
+
+def compile_snapshot(directory: Path) -> None:
+    """Write the compiled form of the rule data in ``directory``."""
+    import marshal
+
+    sources = _sources(directory)
+    (directory / SNAPSHOT).write_bytes(marshal.dumps((_digest(sources), _parse(sources))))
 
 
 def _rule_from_data(raw: dict[str, Any], source: Path) -> RuleInfo:
@@ -139,3 +166,8 @@ def catalog(name: str) -> dict[str, Any]:
         return _raw()[f"catalogs/{name}"]
     except KeyError:
         raise DataError(f"catalog {name!r} not found in {data_dir() / 'catalogs'}") from None
+
+
+if __name__ == "__main__":
+    compile_snapshot(data_dir())
+    print(f"wrote {data_dir() / SNAPSHOT}")
