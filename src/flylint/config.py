@@ -17,18 +17,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from flylint import toml_parser
 from flylint.registry import UsageError, expand
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 _KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets"}
 _SECRET_KEYS = {"allowlist", "extra-patterns"}
@@ -82,6 +77,7 @@ def find(start: Path) -> Path | None:
 
 
 def _table(path: Path) -> dict[str, Any] | None:
+    tomllib = toml_parser.module()
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -81,11 +80,9 @@ def _digest(sources: dict[str, bytes]) -> str:
 
 
 def _parse(sources: dict[str, bytes]) -> dict[str, dict[str, Any]]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised only on 3.10
-        import tomli as tomllib
+    from flylint import toml_parser
 
+    tomllib = toml_parser.module()
     return {stem: tomllib.loads(text.decode("utf-8")) for stem, text in sources.items()}
 
 

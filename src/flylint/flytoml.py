@@ -8,14 +8,9 @@ flylint keeps for rewriting files (``--fix``), where comments and layout must su
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any, NamedTuple
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on 3.10
-    import tomli as tomllib
-
+from flylint import toml_parser
 from flylint.model import Diagnostic, Span
 from flylint.sources import PARSE_ERROR, Source
 from flylint.toml_locations import KeyPath, Located, locate
@@ -74,6 +69,7 @@ _ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of docu
 
 def parse(source: Source) -> FlyConfig | Diagnostic:
     """Parse a fly.toml, or return FLY000 at the line of the syntax error."""
+    tomllib = toml_parser.module()
     try:
         data = tomllib.loads(source.text)
         locations = locate(source.text)
