@@ -6,13 +6,13 @@ FLY401, FLY402), whatever file the value comes from.
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flylint import data
+from flylint.globs import Globs
 
 _LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,30}")
@@ -111,42 +111,10 @@ class DatabaseTarget(NamedTuple):
     fly_app: str | None  # set when the host is APP.fly.dev
 
 
-class _Globs:
-    """Shell-style key patterns. Nearly all are a word, ``*WORD``, ``WORD*`` or ``*WORD*``:
-    those are set and string tests (compiling them as one regex cost ~3 ms a run); any
-    other shape goes through fnmatch."""
-
-    def __init__(self, patterns: list[str]) -> None:
-        self.exact, self.other = set(), []
-        starts, ends, within = [], [], []
-        for pattern in patterns:
-            inner = pattern.strip("*")
-            if any(c in inner for c in "*?["):
-                self.other.append(pattern)
-            elif pattern.startswith("*") and pattern.endswith("*") and len(pattern) > 1:
-                within.append(inner)
-            elif pattern.startswith("*"):
-                ends.append(inner)
-            elif pattern.endswith("*"):
-                starts.append(inner)
-            else:
-                self.exact.add(pattern)
-        self.starts, self.ends, self.within = tuple(starts), tuple(ends), tuple(within)
-
-    def match(self, key: str) -> bool:
-        return (
-            key in self.exact
-            or key.startswith(self.starts)
-            or key.endswith(self.ends)
-            or any(part in key for part in self.within)
-            or any(fnmatch.fnmatchcase(key, pattern) for pattern in self.other)
-        )
-
-
 @functools.cache
-def _database_catalog() -> tuple[dict[str, str], _Globs]:
+def _database_catalog() -> tuple[dict[str, str], Globs]:
     catalog = data.catalog("databases")
-    return catalog["url_schemes"], _Globs(catalog["host_keys"])
+    return catalog["url_schemes"], Globs(catalog["host_keys"])
 
 
 def is_database_host_key(key: str) -> bool:
@@ -191,11 +159,11 @@ def is_public_database(target: DatabaseTarget) -> bool:
 
 
 @functools.cache
-def _service_catalog() -> tuple[_Globs, _Globs, tuple[str, ...]]:
+def _service_catalog() -> tuple[Globs, Globs, tuple[str, ...]]:
     catalog = data.catalog("service-urls")
     return (
-        _Globs(catalog["service_keys"]),
-        _Globs(catalog["self_keys"]),
+        Globs(catalog["service_keys"]),
+        Globs(catalog["self_keys"]),
         tuple(catalog["browser_prefixes"]),
     )
 

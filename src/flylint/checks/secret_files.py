@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from flylint import data
+from flylint import data, globs
 from flylint.context import DockerfileContext
 from flylint.dockerfile import Instruction
 from flylint.model import Diagnostic, Span
@@ -31,8 +30,8 @@ def _catalog() -> tuple[str, frozenset[str], tuple[_Kind, ...]]:
 def _matches(path: str, pattern: str) -> bool:
     target = path if "/" in pattern else path.rsplit("/", 1)[-1]
     if "/" in pattern:
-        return fnmatch.fnmatchcase(target, f"*{pattern}") or fnmatch.fnmatchcase(target, pattern)
-    return fnmatch.fnmatchcase(target, pattern)
+        return globs.match(target, f"*{pattern}") or globs.match(target, pattern)
+    return globs.match(target, pattern)
 
 
 # A wildcard source (COPY .env* ./) is judged by the secret files it would pick up.
@@ -45,7 +44,7 @@ def secret_file_kind(source: str) -> str | None:
     if any(c in path for c in "*?["):
         directory, _, pattern = path.rpartition("/")
         for probe in _WILDCARD_PROBES:
-            if fnmatch.fnmatchcase(probe, pattern):
+            if globs.match(probe, pattern):
                 return _kind(f"{directory}/{probe}" if directory else probe)
         return None
     return _kind(path)
