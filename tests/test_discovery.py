@@ -46,7 +46,7 @@ def test_a_symlink_loop_is_an_error_the_run_survives(tree: Path, capsys) -> None
     (tree / "app" / "Dockerfile").unlink()
     (tree / "app" / "Dockerfile").symlink_to(tree / "app" / "Dockerfile.prod")
     (tree / "app" / "Dockerfile.prod").symlink_to(tree / "app" / "Dockerfile")
-    for args in (["app"], ["app/fly.toml", "app/Dockerfile"]):
+    for args in (["app"], ["app/fly.toml", "app/Dockerfile"], ["app/Dockerfile", "app/fly.toml"]):
         code, out, err = lint(capsys, *args)
         assert code == 2
         assert "app/fly.toml:" in out

@@ -65,7 +65,10 @@ class Config(NamedTuple):
 
 def find(start: Path) -> Path | None:
     """The nearest configuration file at or above ``start``."""
-    directory = start.resolve()
+    try:
+        directory = start.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        directory = start.absolute()  # the run reports the loop when it reads the path
     if not directory.is_dir():
         directory = directory.parent
     for candidate in (directory, *directory.parents):
