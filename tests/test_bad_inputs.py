@@ -155,3 +155,12 @@ def test_paths_with_spaces_and_non_ascii_names(tmp_path: Path, monkeypatch, caps
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in log["runs"][0]["results"]}  # fmt: skip
     assert uris == {"my%20apps/caf%C3%A9/fly.toml"}
+
+
+def test_a_string_escape_python_rejects_but_libcst_reads(tmp_path: Path, capsys) -> None:
+    # Found by the long fuzz profile: "\x." is no escape Python accepts.
+    text = 'import httpx\nBASE = "https://\\x.fly.dev"\nhttpx.get(BASE)\n'
+    (tmp_path / "settings.py").write_text(text, encoding="utf-8")
+    code, _, err = lint(capsys, str(tmp_path))
+    assert code in (0, 1)
+    assert "internal error" not in err

@@ -125,7 +125,10 @@ class PythonModule:
         if node is None or depth > 20:
             return None
         if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
+            try:
+                value = node.evaluated_value
+            except (SyntaxError, ValueError):  # an escape libcst accepts and Python does not
+                return None
             return value if isinstance(value, str) else None
         if isinstance(node, cst.ConcatenatedString):
             parts = [self.string(node.left, depth + 1), self.string(node.right, depth + 1)]
