@@ -145,18 +145,25 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 def _misspelt_header(config: FlyConfig, tables: list[KeyPath]) -> KeyPath | None:
     """A response header whose name is a near miss of Strict-Transport-Security
     (``Strict-Transport-Secuirty``, ``Strict_Transport_Security``, ``HSTS``)."""
-    import difflib  # only for a service without the header
-
     for table_path in tables:
         headers = config.get(table_path)
         for name in headers if isinstance(headers, dict) else ():
             if name.lower() == "strict-transport-security":
                 continue  # the header itself, emptied to remove it: not a misspelling
             squashed = re.sub(r"[-_\s]", "", name.lower())
-            close = difflib.SequenceMatcher(None, squashed, "stricttransportsecurity").ratio()
-            if squashed == "hsts" or close >= 0.85:
+            if squashed == "hsts" or _near(squashed, "stricttransportsecurity"):
                 return (*table_path, name)
     return None
+
+
+def _near(text: str, target: str) -> bool:
+    """difflib's ratio >= 0.85. The ratio is at most 2 * min(lengths) / (sum of lengths),
+    which settles most names without importing difflib (~1.5 ms a run)."""
+    if 2.0 * min(len(text), len(target)) / (len(text) + len(target)) < 0.85:
+        return False
+    import difflib
+
+    return difflib.SequenceMatcher(None, text, target).ratio() >= 0.85
 
 
 def _strengthened(value: Any) -> str:
