@@ -46,11 +46,11 @@ def _secret_values() -> list[str]:
 
 
 def _strings(node: object, key: str | None = None) -> list[tuple[str | None, str]]:
-    """Every string value of a parsed TOML document, with the key that holds it."""
+    """Every key and string value of a parsed TOML document, with the key that holds it."""
     if isinstance(node, str):
         return [(key, node)]
-    if isinstance(node, dict):
-        return [found for k, v in node.items() for found in _strings(v, k)]
+    if isinstance(node, dict):  # keys too: a token pasted as a key is still a token
+        return [found for k, v in node.items() for found in [(None, k), *_strings(v, k)]]
     if isinstance(node, list):
         return [found for v in node for found in _strings(v, key)]
     return []

@@ -42,6 +42,15 @@ def mask(value: str) -> str:
     return f"{value[:2]}***" if len(value) >= 8 else "***"
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """Text from a file, fit to quote in a message: masked if it is a credential (a token
+    pasted into the wrong place), shortened if long."""
+    secret = find_secret(None, text)
+    if secret is not None:
+        return secret.masked
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _Pattern(NamedTuple):
     id: str
     description: str

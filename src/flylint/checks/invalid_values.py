@@ -11,7 +11,7 @@ from flylint.context import FlyTomlContext
 from flylint.fly_schema import TOP, Entry, header, walk
 from flylint.flytoml import port_number
 from flylint.model import Diagnostic, Edit, Span
-from flylint.secrets import find_secret
+from flylint.secrets import shown
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -44,7 +44,7 @@ def _check_key(ctx: FlyTomlContext, entry: Entry, settings: dict[str, Any]) -> I
     if not _type_ok(value, spec):
         message = f"{name} must be {_type_name(spec)}, not {_describe(value)}"
         if spec.startswith("array[") and isinstance(value, str):
-            message += f': write {name} = ["{_shown(value)}"]'
+            message += f': write {name} = ["{shown(value)}"]'
         yield _finding(ctx, entry, where, message, _coerced(entry, spec))
         return
     if name in settings["port_keys"]:
@@ -71,7 +71,7 @@ def _check_key(ctx: FlyTomlContext, entry: Entry, settings: dict[str, Any]) -> I
         advice = settings["handler_advice"].get(str(item).lower()) if name == "handlers" else None
         known = ", ".join(map(str, allowed))
         if isinstance(value, list):
-            message = f'unknown {name} entry "{_shown(str(item))}" (valid: {known})'
+            message = f'unknown {name} entry "{shown(str(item))}" (valid: {known})'
         else:
             message = f"{name} = {_describe(item)} is not one of {known}"
         yield _finding(
@@ -147,14 +147,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the {'integer' if isinstance(value, int) else 'number'} {value}"
     if isinstance(value, str):
-        return f'the string "{_shown(value)}"'
+        return f'the string "{shown(value)}"'
     if isinstance(value, list):
         return "an array"
     return "a table" if isinstance(value, dict) else "a date or time"
-
-
-def _shown(text: str) -> str:
-    secret = find_secret(None, text)
-    if secret is not None:
-        return secret.masked
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -9,6 +9,7 @@ from flylint import data
 from flylint.context import FlyTomlContext
 from flylint.fly_schema import Entry, Table, header, schema, walk
 from flylint.model import Diagnostic
+from flylint.secrets import shown
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
@@ -23,7 +24,7 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             where = (
                 "at the top level" if entry.table.path == "." else f"in {header(entry.table.path)}"
             )
-            what = f"unknown key {entry.name} {where}"
+            what = f"unknown key {shown(entry.name)} {where}"
         yield ctx.diagnostic(
             "FLY001",
             config.where(entry.path).key,
@@ -127,7 +128,7 @@ def _as_written(entry: Entry, name: str) -> str:
 
 
 def _written_table(entry: Entry) -> str:
-    return _brackets(entry, ".".join(p for p in entry.path if isinstance(p, str)))
+    return _brackets(entry, ".".join(shown(p) for p in entry.path if isinstance(p, str)))
 
 
 def _brackets(entry: Entry, dotted: str) -> str:
