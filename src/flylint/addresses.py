@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flylint import data
 from flylint.globs import Globs
+from flylint.records import Record
 
 _LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,30}")
 _TOKEN_BREAKS = re.compile(r"[\s,;\"'()\[\]{}<>]")
 
 
-class FlyDevTarget(NamedTuple):
-    app: str  # lower-cased app name
-    scheme: str | None  # lower-cased, when the value names one
-    port: int | None
+class FlyDevTarget(Record):
+    __slots__ = ("app", "port", "scheme")
+
+    def __init__(self, app: str, scheme: str | None, port: int | None) -> None:
+        self.app = app  # lower-cased app name
+        self.scheme = scheme  # lower-cased, when the value names one
+        self.port = port
 
     @property
     def public_url(self) -> str:
@@ -104,11 +107,14 @@ def private_address(app: str, port: int | None, scheme: str | None) -> str:
     return f"{private_url(app, port or '<internal_port>', scheme)} (or {flycast})"
 
 
-class DatabaseTarget(NamedTuple):
-    host: str  # lower-cased
-    port: int | None
-    engine: str  # "PostgreSQL", "Redis", ... or "database"
-    fly_app: str | None  # set when the host is APP.fly.dev
+class DatabaseTarget(Record):
+    __slots__ = ("engine", "fly_app", "host", "port")
+
+    def __init__(self, host: str, port: int | None, engine: str, fly_app: str | None) -> None:
+        self.host = host  # lower-cased
+        self.port = port
+        self.engine = engine  # "PostgreSQL", "Redis", ... or "database"
+        self.fly_app = fly_app  # set when the host is APP.fly.dev
 
 
 @functools.cache

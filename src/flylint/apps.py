@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from flylint.model import Span
+from flylint.records import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from flylint.dockerfile import Dockerfile
     from flylint.flytoml import FlyConfig
 
 
-class HstsSetting(NamedTuple):
+class HstsSetting(Record):
     """HSTS as the app's code or framework sets it (Rails and Phoenix ``force_ssl``; Django,
     Talisman, a middleware), for FLY202/FLY203."""
 
-    path: Path
-    span: Span
-    max_age: int | None  # 0: explicitly turned off; None: set, max-age not known statically
-    label: str  # what sets it, for messages: "SECURE_HSTS_SECONDS", "Talisman(...)"
+    __slots__ = ("label", "max_age", "path", "span")
+
+    def __init__(self, path: Path, span: Span, max_age: int | None, label: str) -> None:
+        self.path = path
+        self.span = span
+        self.max_age = max_age  # 0: explicitly turned off; None: set, max-age not known statically
+        self.label = label  # what sets it, for messages: "SECURE_HSTS_SECONDS", "Talisman(...)"
 
 
 class App:

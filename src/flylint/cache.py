@@ -20,9 +20,9 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 from flylint import __version__
+from flylint.records import Record
 
 try:  # hashlib's own BLAKE2; importing hashlib itself costs ~10 ms of start-up
     from _blake2 import blake2b
@@ -117,13 +117,18 @@ def _load(path: Path) -> object | None:
         return None
 
 
-class Entry(NamedTuple):
+class Entry(Record):
     """What a pack knows about one file (stored as a plain tuple: marshal takes no others)."""
 
-    signature: Signature | None  # None: not trusted (racy), read the file again
-    digest: bytes
-    key: str  # of the result below
-    result: object  # results.encode's form
+    __slots__ = ("digest", "key", "result", "signature")
+
+    def __init__(
+        self, signature: Signature | None, digest: bytes, key: str, result: object
+    ) -> None:
+        self.signature = signature  # None: not trusted (racy), read the file again
+        self.digest = digest
+        self.key = key  # of the result below
+        self.result = result  # results.encode's form
 
 
 class _Pack:
@@ -151,7 +156,7 @@ class _Pack:
             and isinstance(raw[1], bytes)
             and isinstance(raw[2], str)
         ):
-            return Entry._make(raw)
+            return Entry(*raw)
         return None  # absent or foreign
 
     def save(self) -> None:
@@ -207,7 +212,7 @@ class Index:
         pack, base = self._locate(name)
         pack.touched.add(base)
         entry = pack.entry(base)
-        if entry is None or entry[:3] != (signature, digest, key):
+        if entry is None or (entry.signature, entry.digest, entry.key) != (signature, digest, key):
             pack.entries[base] = (signature, digest, key, result)
             pack.dirty = True
 

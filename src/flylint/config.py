@@ -20,10 +20,14 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
 
 from flylint import toml_parser
+from flylint.records import Record
 from flylint.registry import UsageError, expand
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets"}
 _SECRET_KEYS = {"allowlist", "extra-patterns"}
@@ -31,20 +35,43 @@ _PATTERN_KEYS = {"id", "description", "regex"}
 _NAMES = ("flylint.toml", ".flylint.toml", "pyproject.toml")
 
 
-class ExtraPattern(NamedTuple):
-    id: str
-    description: str
-    regex: re.Pattern[str]
+class ExtraPattern(Record):
+    __slots__ = ("description", "id", "regex")
+
+    def __init__(self, id: str, description: str, regex: re.Pattern[str]) -> None:
+        self.id = id
+        self.description = description
+        self.regex = regex
 
 
-class Config(NamedTuple):
-    path: Path | None = None  # where it was read from; None: defaults
-    select: list[str] | None = None
-    ignore: Sequence[str] = ()
-    per_file_ignores: Mapping[str, list[str]] = MappingProxyType({})
-    own_apps: frozenset[str] = frozenset()
-    allowlist: frozenset[str] = frozenset()
-    extra_patterns: tuple[ExtraPattern, ...] = ()
+class Config(Record):
+    __slots__ = (
+        "allowlist",
+        "extra_patterns",
+        "ignore",
+        "own_apps",
+        "path",
+        "per_file_ignores",
+        "select",
+    )
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        select: list[str] | None = None,
+        ignore: Sequence[str] = (),
+        per_file_ignores: Mapping[str, list[str]] = MappingProxyType({}),
+        own_apps: frozenset[str] = frozenset(),
+        allowlist: frozenset[str] = frozenset(),
+        extra_patterns: tuple[ExtraPattern, ...] = (),
+    ) -> None:
+        self.path = path  # where it was read from; None: defaults
+        self.select = select
+        self.ignore = ignore
+        self.per_file_ignores = per_file_ignores
+        self.own_apps = own_apps
+        self.allowlist = allowlist
+        self.extra_patterns = extra_patterns
 
     def ignored_for(self, path: Path) -> list[str]:
         """Rule selectors that per-file-ignores turns off for ``path``."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flylint.model import Diagnostic, Edit, Span
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # a fly.toml-only run never imports the Dockerfile and Python modules
     from flylint.apps import App, Project
     from flylint.dockerfile import Dockerfile

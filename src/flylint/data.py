@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from flylint.model import FileKind
+from flylint.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LEVELS = ("error", "warning", "note")
 PRECISIONS = ("very-high", "high", "medium", "low")
@@ -16,27 +20,64 @@ class DataError(Exception):
     """The rule data shipped with flylint is inconsistent (a packaging or development bug)."""
 
 
-class Example(NamedTuple):
-    kind: str  # "bad" or "good"
-    path: str
-    code: str
+class Example(Record):
+    __slots__ = ("code", "kind", "path")
+
+    def __init__(self, kind: str, path: str, code: str) -> None:
+        self.kind = kind  # "bad" or "good"
+        self.path = path
+        self.code = code
 
 
-class RuleInfo(NamedTuple):
-    id: str
-    name: str
-    summary: str
-    level: str
-    security_severity: float
-    precision: str
-    tags: tuple[str, ...]
-    files: tuple[FileKind, ...]
-    module: str | None  # None: reported by the engine itself (FLY000)
-    description: str
-    rationale: str
-    fix: str
-    examples: tuple[Example, ...]
-    references: tuple[str, ...]
+class RuleInfo(Record):
+    __slots__ = (
+        "description",
+        "examples",
+        "files",
+        "fix",
+        "id",
+        "level",
+        "module",
+        "name",
+        "precision",
+        "rationale",
+        "references",
+        "security_severity",
+        "summary",
+        "tags",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        summary: str,
+        level: str,
+        security_severity: float,
+        precision: str,
+        tags: tuple[str, ...],
+        files: tuple[FileKind, ...],
+        module: str | None,
+        description: str,
+        rationale: str,
+        fix: str,
+        examples: tuple[Example, ...],
+        references: tuple[str, ...],
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.summary = summary
+        self.level = level
+        self.security_severity = security_severity
+        self.precision = precision
+        self.tags = tags
+        self.files = files
+        self.module = module  # None: reported by the engine itself (FLY000)
+        self.description = description
+        self.rationale = rationale
+        self.fix = fix
+        self.examples = examples
+        self.references = references
 
     @property
     def docs_url(self) -> str:

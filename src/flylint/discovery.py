@@ -8,10 +8,11 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from flylint.model import FileKind, Notice
+from flylint.records import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
@@ -43,13 +44,24 @@ def classify_explicit(path: Path) -> FileKind:
     return classify(path.name) or FileKind.FLY_TOML
 
 
-class Target(NamedTuple):
-    path: Path  # as the user named it
-    kind: FileKind
-    resolved: Path  # absolute, symlinks resolved: resolved once, compared everywhere
-    explicit: bool = False  # named on the command line rather than found in a walk
-    context: bool = False  # read for what it tells about other files, not linted itself
-    status: os.stat_result | None = None  # taken when named, unless a symbolic link
+class Target(Record):
+    __slots__ = ("context", "explicit", "kind", "path", "resolved", "status")
+
+    def __init__(
+        self,
+        path: Path,
+        kind: FileKind,
+        resolved: Path,
+        explicit: bool = False,
+        context: bool = False,
+        status: os.stat_result | None = None,
+    ) -> None:
+        self.path = path  # as the user named it
+        self.kind = kind
+        self.resolved = resolved  # absolute, symlinks resolved: resolved once, compared everywhere
+        self.explicit = explicit  # named on the command line rather than found in a walk
+        self.context = context  # read for what it tells about other files, not linted itself
+        self.status = status  # taken when named, unless a symbolic link
 
 
 class Discovery:

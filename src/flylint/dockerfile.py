@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 import re
-from typing import NamedTuple
 
 from flylint.model import Diagnostic, Span
+from flylint.records import Record
 from flylint.sources import PARSE_ERROR, Source
 
 _HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
@@ -21,16 +21,22 @@ _ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"^#\s*[a-zA-Z][a-zA-Z0-9_-]*\s*=")
 
 
-class Word(NamedTuple):
-    text: str  # quotes removed, escapes applied
-    span: Span
+class Word(Record):
+    __slots__ = ("span", "text")
+
+    def __init__(self, text: str, span: Span) -> None:
+        self.text = text  # quotes removed, escapes applied
+        self.span = span
 
 
-class Instruction(NamedTuple):
-    keyword: str  # upper-cased: ENV, ARG, COPY, ...
-    span: Span  # the whole instruction, first to last physical line
-    words: tuple[Word, ...]  # the arguments, after the keyword
-    stage: int  # index of the build stage it belongs to; -1 before the first FROM
+class Instruction(Record):
+    __slots__ = ("keyword", "span", "stage", "words")
+
+    def __init__(self, keyword: str, span: Span, words: tuple[Word, ...], stage: int) -> None:
+        self.keyword = keyword  # upper-cased: ENV, ARG, COPY, ...
+        self.span = span  # the whole instruction, first to last physical line
+        self.words = words  # the arguments, after the keyword
+        self.stage = stage  # index of the build stage it belongs to; -1 before the first FROM
 
     @property
     def flags(self) -> dict[str, str]:
@@ -53,15 +59,23 @@ class Instruction(NamedTuple):
         return words[index:]
 
 
-class Stage(NamedTuple):
-    image: str  # as written, e.g. "python:${PYTHON_VERSION}-slim"
-    name: str | None
+class Stage(Record):
+    __slots__ = ("image", "name")
+
+    def __init__(self, image: str, name: str | None) -> None:
+        self.image = image  # as written, e.g. "python:${PYTHON_VERSION}-slim"
+        self.name = name
 
 
-class Dockerfile(NamedTuple):
-    source: Source
-    instructions: tuple[Instruction, ...]
-    stages: tuple[Stage, ...]
+class Dockerfile(Record):
+    __slots__ = ("instructions", "source", "stages")
+
+    def __init__(
+        self, source: Source, instructions: tuple[Instruction, ...], stages: tuple[Stage, ...]
+    ) -> None:
+        self.source = source
+        self.instructions = instructions
+        self.stages = stages
 
     @property
     def final_image(self) -> str | None:
@@ -78,12 +92,15 @@ class Dockerfile(NamedTuple):
         return image
 
 
-class Setting(NamedTuple):
+class Setting(Record):
     """One ``key=value`` of an ENV, or one name of an ARG (``value`` None: no default)."""
 
-    key: str
-    value: str | None
-    span: Span
+    __slots__ = ("key", "span", "value")
+
+    def __init__(self, key: str, value: str | None, span: Span) -> None:
+        self.key = key
+        self.value = value
+        self.span = span
 
 
 def env_settings(instruction: Instruction) -> list[Setting]:

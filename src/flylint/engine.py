@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
 
 from flylint import cache, data, flytoml, frameworks, registry, sources, suppressions
 from flylint.apps import App, Project
@@ -28,6 +27,7 @@ from flylint.discovery import (
     resolve,
 )
 from flylint.model import Diagnostic, FileKind, Notice, Report
+from flylint.records import Record
 from flylint.results import FileResult, decode, encode
 
 # Below this many Dockerfiles and Python files, starting workers costs more than it saves.
@@ -55,12 +55,17 @@ class Run:
         self.fly_tomls: dict[Path, bytes] = {}  # each linted fly.toml as read, for --fix
 
 
-class _File(NamedTuple):
+class _File(Record):
     """A file as this run saw it."""
 
-    signature: cache.Signature | None  # None: an editor's buffer stands for the file
-    digest: bytes  # of the bytes; b"" when the cache is off, which hashes nothing
-    content: bytes | None  # None: not read, the cache vouches for the digest
+    __slots__ = ("content", "digest", "signature")
+
+    def __init__(
+        self, signature: cache.Signature | None, digest: bytes, content: bytes | None
+    ) -> None:
+        self.signature = signature  # None: an editor's buffer stands for the file
+        self.digest = digest  # of the bytes; b"" when the cache is off, which hashes nothing
+        self.content = content  # None: not read, the cache vouches for the digest
 
 
 class _Files:
@@ -107,12 +112,15 @@ class _Files:
         return cache.digest(data) if self.index.enabled else b""
 
 
-class _Job(NamedTuple):
+class _Job(Record):
     """A Dockerfile or Python file whose result is not in the cache."""
 
-    target: Target
-    file: _File
-    key: str
+    __slots__ = ("file", "key", "target")
+
+    def __init__(self, target: Target, file: _File, key: str) -> None:
+        self.target = target
+        self.file = file
+        self.key = key
 
 
 class _Store:

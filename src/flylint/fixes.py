@@ -14,18 +14,25 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from flylint.model import Diagnostic, Edit, FileKind
+from flylint.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _BOM = "\ufeff"
 
 
-class Change(NamedTuple):
-    path: Path
-    before: bytes
-    after: bytes
-    fixed: int  # how many findings the change resolves
+class Change(Record):
+    __slots__ = ("after", "before", "fixed", "path")
+
+    def __init__(self, path: Path, before: bytes, after: bytes, fixed: int) -> None:
+        self.path = path
+        self.before = before
+        self.after = after
+        self.fixed = fixed  # how many findings the change resolves
 
 
 class Conflict(Exception):

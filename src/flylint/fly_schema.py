@@ -12,45 +12,82 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
 
 from flylint import data
+from flylint.records import Record
 from flylint.toml_locations import KeyPath
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 TOP = "."
 
 
-class Table(NamedTuple):
-    path: str
-    keys: frozenset[str]  # scalar and array-of-scalar keys
-    tables: frozenset[str]  # sub-tables written [x]
-    arrays: frozenset[str]  # sub-tables written [[x]]
-    any_name: bool  # sub-tables under free names (checks.NAME)
-    free: bool  # any key allowed (env, build.args, headers, ...)
-    aliases: Mapping[str, str]
-    single_table_ok: frozenset[str]  # arrays that may also be written as one [x]
-    array_form: frozenset[str]  # tables that may also be written as [[x]]
-    legacy: frozenset[str]  # keys flyctl once wrote and now ignores
-    types: Mapping[str, str]
-    enums: Mapping[str, tuple[Any, ...]]
+class Table(Record):
+    __slots__ = (
+        "aliases",
+        "any_name",
+        "array_form",
+        "arrays",
+        "enums",
+        "free",
+        "keys",
+        "legacy",
+        "path",
+        "single_table_ok",
+        "tables",
+        "types",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        keys: frozenset[str],
+        tables: frozenset[str],
+        arrays: frozenset[str],
+        any_name: bool,
+        free: bool,
+        aliases: Mapping[str, str],
+        single_table_ok: frozenset[str],
+        array_form: frozenset[str],
+        legacy: frozenset[str],
+        types: Mapping[str, str],
+        enums: Mapping[str, tuple[Any, ...]],
+    ) -> None:
+        self.path = path
+        self.keys = keys  # scalar and array-of-scalar keys
+        self.tables = tables  # sub-tables written [x]
+        self.arrays = arrays  # sub-tables written [[x]]
+        self.any_name = any_name  # sub-tables under free names (checks.NAME)
+        self.free = free  # any key allowed (env, build.args, headers, ...)
+        self.aliases = aliases
+        self.single_table_ok = single_table_ok  # arrays that may also be written as one [x]
+        self.array_form = array_form  # tables that may also be written as [[x]]
+        self.legacy = legacy  # keys flyctl once wrote and now ignores
+        self.types = types
+        self.enums = enums
 
     def child(self, name: str, array: bool) -> str:
         prefix = "" if self.path == TOP else f"{self.path}."
         return f"{prefix}{name}[]" if array else f"{prefix}{name}"
 
 
-class Entry(NamedTuple):
+class Entry(Record):
     """One key of the file, as the walk met it.
 
     ``kind`` is ``"key"`` for a known key (``name`` is its canonical name, aliases
     resolved), ``"unknown"`` for one flyctl does not read, ``"shape"`` for a known table
     written as something else (``name`` is the table's name)."""
 
-    kind: str
-    path: KeyPath
-    table: Table
-    name: str
-    value: Any
+    __slots__ = ("kind", "name", "path", "table", "value")
+
+    def __init__(self, kind: str, path: KeyPath, table: Table, name: str, value: Any) -> None:
+        self.kind = kind
+        self.path = path
+        self.table = table
+        self.name = name
+        self.value = value
 
 
 @functools.cache

@@ -8,18 +8,27 @@ flylint keeps for rewriting files (``--fix``), where comments and layout must su
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
 
 from flylint import toml_parser
 from flylint.model import Diagnostic, Span
+from flylint.records import Record
 from flylint.sources import PARSE_ERROR, Source
 from flylint.toml_locations import KeyPath, Located, locate
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-class FlyConfig(NamedTuple):
-    source: Source
-    data: dict[str, Any]
-    locations: dict[KeyPath, Located]
+
+class FlyConfig(Record):
+    __slots__ = ("data", "locations", "source")
+
+    def __init__(
+        self, source: Source, data: dict[str, Any], locations: dict[KeyPath, Located]
+    ) -> None:
+        self.source = source
+        self.data = data
+        self.locations = locations
 
     @property
     def app_name(self) -> str | None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flylint.apps import HstsSetting
 from flylint.model import Span
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from flylint.python_source import PythonModule
 

@@ -1,14 +1,11 @@
-"""The diagnostic model shared by parsers, rules and outputs.
-
-Small immutable records across flylint are NamedTuples rather than frozen dataclasses:
-defining one costs ~0.1 ms instead of ~0.5 ms, and every run defines dozens at start-up.
-"""
+"""The diagnostic model shared by parsers, rules and outputs (records: see records.py)."""
 
 from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import NamedTuple
+
+from flylint.records import Record
 
 
 class FileKind(str, enum.Enum):
@@ -17,61 +14,82 @@ class FileKind(str, enum.Enum):
     PYTHON = "python"
 
 
-class Span(NamedTuple):
+class Span(Record):
     """A region of a file: 1-based lines and columns, ``end_column`` exclusive (as in SARIF).
 
     Columns count Unicode code points on the physical line.
     """
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    __slots__ = ("column", "end_column", "end_line", "line")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int) -> None:
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
 
     @classmethod
     def at_line(cls, line: int) -> Span:
         return cls(line, 1, line, 1)
 
 
-class Edit(NamedTuple):
+class Edit(Record):
     """A fix ``flylint check --fix`` applies to a fly.toml: set ``key`` to ``value`` in the
     table at ``table`` (array-of-tables entries by index), creating missing tables."""
 
-    table: tuple[str | int, ...]
-    key: str
-    value: bool | int | str
+    __slots__ = ("key", "table", "value")
+
+    def __init__(self, table: tuple[str | int, ...], key: str, value: bool | int | str) -> None:
+        self.table = table
+        self.key = key
+        self.value = value
 
 
-class Diagnostic(NamedTuple):
+class Diagnostic(Record):
     """One finding. ``message`` never holds a secret value: rules mask them before building it.
 
     ``anchor`` names the finding's logical place (a TOML key path, an instruction and
     key, ...) so that fingerprints survive unrelated lines moving.
     """
 
-    rule_id: str
-    path: Path
-    span: Span
-    message: str
-    anchor: str = ""
-    # Set when this finding is surer than its rule usually is (the called app is in the
-    # same repository); None means the rule's own precision.
-    precision: str | None = None
-    fix: Edit | None = None  # the safe, mechanical change that resolves it, if there is one
+    __slots__ = ("anchor", "fix", "message", "path", "precision", "rule_id", "span")
+
+    def __init__(
+        self,
+        rule_id: str,
+        path: Path,
+        span: Span,
+        message: str,
+        anchor: str = "",
+        precision: str | None = None,
+        fix: Edit | None = None,
+    ) -> None:
+        self.rule_id = rule_id
+        self.path = path
+        self.span = span
+        self.message = message
+        self.anchor = anchor
+        # Set when this finding is surer than its rule usually is (the called app is in the
+        # same repository); None means the rule's own precision.
+        self.precision = precision
+        self.fix = fix  # the safe, mechanical change that resolves it, if there is one
 
     def sort_key(self) -> tuple[str, Span, str, str]:
         return (self.path.as_posix(), self.span, self.rule_id, self.message)
 
 
-class Notice(NamedTuple):
+class Notice(Record):
     """Something about the run that is not a finding: a skipped or unreadable file.
 
     ``error`` notices mean a file the user asked for was not linted (exit code 2).
     """
 
-    path: Path
-    message: str
-    error: bool = False
+    __slots__ = ("error", "message", "path")
+
+    def __init__(self, path: Path, message: str, error: bool = False) -> None:
+        self.path = path
+        self.message = message
+        self.error = error
 
 
 class Report:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
 from flylint import data
 from flylint.model import Diagnostic, Span
 from flylint.sources import PARSE_ERROR, Source, Unreadable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     import libcst as cst
 
 # What makes a Python file worth parsing: another app's address, a database URL, a

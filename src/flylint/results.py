@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from flylint.apps import HstsSetting
 from flylint.model import Diagnostic, Edit, Span
+from flylint.records import Record
 from flylint.suppressions import Mark
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-class FileResult(NamedTuple):
-    path: Path  # as the user named it
-    diagnostics: list[Diagnostic]  # FLY000 and the rules' findings, before suppressions
-    problems: list[Diagnostic]  # FLY003: bad suppression comments (never suppressed)
-    marks: list[Mark]  # the lines its suppression comments cover
-    hsts: list[HstsSetting]  # HSTS the file's code sets, for its app's fly.toml rules
+
+class FileResult(Record):
+    __slots__ = ("diagnostics", "hsts", "marks", "path", "problems")
+
+    def __init__(
+        self,
+        path: Path,
+        diagnostics: list[Diagnostic],
+        problems: list[Diagnostic],
+        marks: list[Mark],
+        hsts: list[HstsSetting],
+    ) -> None:
+        self.path = path  # as the user named it
+        self.diagnostics = diagnostics  # FLY000 and the rules' findings, before suppressions
+        self.problems = problems  # FLY003: bad suppression comments (never suppressed)
+        self.marks = marks  # the lines its suppression comments cover
+        self.hsts = hsts  # HSTS the file's code sets, for its app's fly.toml rules
 
 
 def _diagnostic(d: Diagnostic) -> tuple:

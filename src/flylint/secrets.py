@@ -13,19 +13,29 @@ import itertools
 import math
 import re
 from collections import Counter
-from typing import Any, NamedTuple
 
 from flylint import data
+from flylint.records import Record
 
 
-class SecretMatch(NamedTuple):
-    kind: str  # what the value is: "Stripe secret key", "URL with a password", ...
-    masked: str  # the value masked, safe to print
+class SecretMatch(Record):
+    __slots__ = ("kind", "masked")
+
+    def __init__(self, kind: str, masked: str) -> None:
+        self.kind = kind  # what the value is: "Stripe secret key", "URL with a password", ...
+        self.masked = masked  # the value masked, safe to print
 
 
-class _Settings(NamedTuple):
-    allowlist: frozenset[str] = frozenset()
-    extra: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (description, regex)
+class _Settings(Record):
+    __slots__ = ("allowlist", "extra")
+
+    def __init__(
+        self,
+        allowlist: frozenset[str] = frozenset(),
+        extra: tuple[tuple[str, re.Pattern[str]], ...] = (),
+    ) -> None:
+        self.allowlist = allowlist
+        self.extra = extra  # (description, regex)
 
 
 _settings = _Settings()
@@ -51,13 +61,24 @@ def shown(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _Pattern(NamedTuple):
-    id: str
-    description: str
-    source: str  # the regex, compiled on first use (see _regex)
-    keywords: tuple[str, ...]  # a value must contain one (lower-cased) to be tried
-    browser_safe: bool
-    key_regex: re.Pattern[str] | None
+class _Pattern(Record):
+    __slots__ = ("browser_safe", "description", "id", "key_regex", "keywords", "source")
+
+    def __init__(
+        self,
+        id: str,
+        description: str,
+        source: str,
+        keywords: tuple[str, ...],
+        browser_safe: bool,
+        key_regex: re.Pattern[str] | None,
+    ) -> None:
+        self.id = id
+        self.description = description
+        self.source = source  # the regex, compiled on first use (see _regex)
+        self.keywords = keywords  # a value must contain one (lower-cased) to be tried
+        self.browser_safe = browser_safe
+        self.key_regex = key_regex
 
 
 @functools.cache
@@ -65,23 +86,61 @@ def _regex(source: str) -> re.Pattern[str]:
     return re.compile(source)
 
 
-class _Catalog(NamedTuple):
-    raw: dict[str, Any]
-    patterns: tuple[_Pattern, ...]
-    public_formats: tuple[re.Pattern[str], ...]
-    placeholder_values: frozenset[str]
-    value_markers: tuple[str, ...]
-    token_markers: tuple[str, ...]
-    password_words: frozenset[str]
-    secret_words: frozenset[str]
-    secret_word_endings: tuple[str, ...]
-    secret_compounds: frozenset[str]
-    exempt_last_words: frozenset[str]
-    exempt_keys: frozenset[str]
-    public_prefixes: tuple[str, ...]
-    public_words: frozenset[str]
-    public_compounds: frozenset[str]
-    example_host_suffixes: tuple[str, ...]
+class _Catalog(Record):
+    __slots__ = (
+        "example_host_suffixes",
+        "exempt_keys",
+        "exempt_last_words",
+        "password_words",
+        "patterns",
+        "placeholder_values",
+        "public_compounds",
+        "public_formats",
+        "public_prefixes",
+        "public_words",
+        "raw",
+        "secret_compounds",
+        "secret_word_endings",
+        "secret_words",
+        "token_markers",
+        "value_markers",
+    )
+
+    def __init__(
+        self,
+        raw: dict[str, Any],
+        patterns: tuple[_Pattern, ...],
+        public_formats: tuple[re.Pattern[str], ...],
+        placeholder_values: frozenset[str],
+        value_markers: tuple[str, ...],
+        token_markers: tuple[str, ...],
+        password_words: frozenset[str],
+        secret_words: frozenset[str],
+        secret_word_endings: tuple[str, ...],
+        secret_compounds: frozenset[str],
+        exempt_last_words: frozenset[str],
+        exempt_keys: frozenset[str],
+        public_prefixes: tuple[str, ...],
+        public_words: frozenset[str],
+        public_compounds: frozenset[str],
+        example_host_suffixes: tuple[str, ...],
+    ) -> None:
+        self.raw = raw
+        self.patterns = patterns
+        self.public_formats = public_formats
+        self.placeholder_values = placeholder_values
+        self.value_markers = value_markers
+        self.token_markers = token_markers
+        self.password_words = password_words
+        self.secret_words = secret_words
+        self.secret_word_endings = secret_word_endings
+        self.secret_compounds = secret_compounds
+        self.exempt_last_words = exempt_last_words
+        self.exempt_keys = exempt_keys
+        self.public_prefixes = public_prefixes
+        self.public_words = public_words
+        self.public_compounds = public_compounds
+        self.example_host_suffixes = example_host_suffixes
 
     def threshold(self, name: str) -> float:
         return self.raw["thresholds"][name]
@@ -128,6 +187,10 @@ _KEY_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _REFERENCE = re.compile(
     r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.{0,200}\}\}|<[^<>]{1,100}>|%\([A-Za-z_]+\)s|#\{.{1,100}\}|\{[A-Za-z_][A-Za-z0-9_]*\})$"
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][A-Za-z0-9.]{1,20})?$")
 _DURATION = re.compile(r"^\d{1,10}\s?(?:ms|s|sec|m|min|h|d|w|y)$", re.IGNORECASE)

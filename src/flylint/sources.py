@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import NamedTuple
 
 from flylint.model import Diagnostic, FileKind, Span
+from flylint.records import Record
 
 # Config files and source files are small; anything larger is generated data or a mistake.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -15,15 +15,18 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 PARSE_ERROR = "FLY000"
 
 
-class Source(NamedTuple):
+class Source(Record):
     """A file's text, BOM removed and every line ending turned into ``\\n``.
 
     Line numbers in ``text`` are the file's physical line numbers.
     """
 
-    path: Path  # as the user named it (used for display and SARIF URIs)
-    kind: FileKind
-    text: str
+    __slots__ = ("kind", "path", "text")
+
+    def __init__(self, path: Path, kind: FileKind, text: str) -> None:
+        self.path = path  # as the user named it (used for display and SARIF URIs)
+        self.kind = kind
+        self.text = text
 
 
 class Unreadable(Exception):

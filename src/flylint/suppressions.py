@@ -10,18 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
 from flylint.model import Diagnostic, Span
+from flylint.records import Record
 
 BAD_SUPPRESSION = "FLY003"
 _COMMENT = re.compile(r"#\s*flylint:\s*ignore\b(?:\[(?P<ids>[^\]\n]*)\])?", re.IGNORECASE)
 _RULE_ID = re.compile(r"^FLY\d{3}$")
 
 
-class Mark(NamedTuple):
-    line: int  # the line it applies to
-    rule_ids: tuple[str, ...]
+class Mark(Record):
+    __slots__ = ("line", "rule_ids")
+
+    def __init__(self, line: int, rule_ids: tuple[str, ...]) -> None:
+        self.line = line  # the line it applies to
+        self.rule_ids = rule_ids
 
 
 def scan(path: Path, text: str, known: Iterable[str]) -> tuple[list[Mark], list[Diagnostic]]:

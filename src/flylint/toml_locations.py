@@ -11,9 +11,9 @@ It runs only on text tomlkit has accepted, so it trusts the syntax and stays sma
 from __future__ import annotations
 
 import bisect
-from typing import NamedTuple
 
 from flylint.model import Span
+from flylint.records import Record
 
 KeyPath = tuple[str | int, ...]
 
@@ -30,12 +30,15 @@ _ESCAPES = {
 }
 
 
-class Located(NamedTuple):
+class Located(Record):
     """Where a path is written: ``key`` is the key, or the whole ``[header]``, or for an
     array element its value; ``value`` is the value's span (None for a header table)."""
 
-    key: Span
-    value: Span | None
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: Span, value: Span | None) -> None:
+        self.key = key
+        self.value = value
 
     @property
     def entry(self) -> Span:

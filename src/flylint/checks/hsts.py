@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 from flylint.context import FlyTomlContext
 from flylint.flytoml import FlyConfig, handlers, port_number
 from flylint.model import Diagnostic, Edit
+from flylint.records import Record
 from flylint.toml_locations import KeyPath
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SIX_MONTHS = 15_768_000
 RECOMMENDED = "max-age=63072000; includeSubDomains"
@@ -17,14 +21,24 @@ _HEADERS = ("http_options", "response", "headers")
 _MAX_AGE = re.compile(r'(?:^|;)\s*max-age\s*=\s*"?(\d{1,12})"?\s*(?:;|$)', re.IGNORECASE)
 
 
-class _Entry(NamedTuple):
+class _Entry(Record):
     """A public HTTP service: ``[http_service]`` or one ``[[services]]`` entry."""
 
-    path: KeyPath
-    label: str
-    header_tables: list[KeyPath]  # where its ports' response headers live
-    headers_hint: str  # where to add the header, for the message
-    fix_table: KeyPath | None  # where --fix adds the header: the HTTPS side, if there is one
+    __slots__ = ("fix_table", "header_tables", "headers_hint", "label", "path")
+
+    def __init__(
+        self,
+        path: KeyPath,
+        label: str,
+        header_tables: list[KeyPath],
+        headers_hint: str,
+        fix_table: KeyPath | None,
+    ) -> None:
+        self.path = path
+        self.label = label
+        self.header_tables = header_tables  # where its ports' response headers live
+        self.headers_hint = headers_hint  # where to add the header, for the message
+        self.fix_table = fix_table  # where --fix adds the header: the HTTPS side, if there is one
 
 
 def _entries(ctx: FlyTomlContext) -> Iterator[_Entry]:

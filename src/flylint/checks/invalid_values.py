@@ -4,7 +4,6 @@ internet reaches and how (service tables, ports, handlers, force_https, TLS, hea
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from flylint import data
 from flylint.context import FlyTomlContext
@@ -12,6 +11,10 @@ from flylint.fly_schema import TOP, Entry, header, walk
 from flylint.flytoml import port_number
 from flylint.model import Diagnostic, Edit, Span
 from flylint.secrets import shown
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _TYPE_NAMES = {
     "string": "a string",

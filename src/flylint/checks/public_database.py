@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Any
 
 from flylint import data
 from flylint.context import FlyTomlContext
 from flylint.flytoml import handlers, port_number
 from flylint.model import Diagnostic, Span
 from flylint.toml_locations import KeyPath
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @functools.cache

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from flylint import data, globs
 from flylint.context import DockerfileContext
 from flylint.dockerfile import Instruction
 from flylint.model import Diagnostic, Span
+from flylint.records import Record
 
 
-class _Kind(NamedTuple):
-    description: str
-    patterns: tuple[str, ...]
-    exceptions: tuple[str, ...]
+class _Kind(Record):
+    __slots__ = ("description", "exceptions", "patterns")
+
+    def __init__(
+        self, description: str, patterns: tuple[str, ...], exceptions: tuple[str, ...]
+    ) -> None:
+        self.description = description
+        self.patterns = patterns
+        self.exceptions = exceptions
 
 
 @functools.cache

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
 
 from flylint.model import Report
+from flylint.records import Record
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
-class OutputOptions(NamedTuple):
-    root: Path  # repository root: SARIF URIs are relative to it
-    color: bool  # ANSI colour (text format only, and only on a TTY)
+class OutputOptions(Record):
+    __slots__ = ("color", "root")
+
+    def __init__(self, root: Path, color: bool) -> None:
+        self.root = root  # repository root: SARIF URIs are relative to it
+        self.color = color  # ANSI colour (text format only, and only on a TTY)
 
 
 def render(fmt: str, report: Report, options: OutputOptions) -> str:

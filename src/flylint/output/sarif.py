@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from flylint import __version__, data
@@ -13,6 +12,10 @@ from flylint.fingerprints import fingerprints, repo_path
 from flylint.model import Diagnostic, Notice, Report, Span
 from flylint.output import OutputOptions
 from flylint.sources import PARSE_ERROR
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/flylint/flylint"
