@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 
 from flylint import data
 from flylint.globs import Globs
+from flylint.lazy_regex import Regex
 from flylint.records import Record
 
 _LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,30}")
-_TOKEN_BREAKS = re.compile(r"[\s,;\"'()\[\]{}<>]")
+_SCHEME = Regex(r"[a-z][a-z0-9+.-]{0,30}")
+_TOKEN_BREAKS = Regex(r"[\s,;\"'()\[\]{}<>]")
 
 
 class FlyDevTarget(Record):

@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import re
 
+from flylint.lazy_regex import Regex
 from flylint.model import Diagnostic, Span
 from flylint.records import Record
 from flylint.sources import PARSE_ERROR, Source
 
-_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
-_DIRECTIVE = re.compile(r"^#\s*[a-zA-Z][a-zA-Z0-9_-]*\s*=")
+_HEREDOC = Regex(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_ESCAPE_DIRECTIVE = Regex(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
+_DIRECTIVE = Regex(r"^#\s*[a-zA-Z][a-zA-Z0-9_-]*\s*=")
 
 
 class Word(Record):

@@ -7,9 +7,8 @@ flylint keeps for rewriting files (``--fix``), where comments and layout must su
 
 from __future__ import annotations
 
-import re
-
 from flylint import toml_parser
+from flylint.lazy_regex import Regex
 from flylint.model import Diagnostic, Span
 from flylint.records import Record
 from flylint.sources import PARSE_ERROR, Source
@@ -73,7 +72,7 @@ class FlyConfig(Record):
         return Located(Span.at_line(1), None)
 
 
-_ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
+_ERROR_AT = Regex(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
 
 
 def parse(source: Source) -> FlyConfig | Diagnostic:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from flylint.apps import HstsSetting
+from flylint.lazy_regex import Regex
 from flylint.model import Span
 
 TYPE_CHECKING = False
@@ -21,12 +22,12 @@ if TYPE_CHECKING:
     from flylint.python_source import PythonModule
 
 _RAILS_CONFIG = "config/environments/production.rb"
-_RAILS_FORCE_SSL = re.compile(r"^[ \t]*config\.force_ssl[ \t]*=[ \t]*true\b", re.MULTILINE)
-_RAILS_HSTS_OFF = re.compile(r"^[ \t]*config\.ssl_options\b.*\bhsts:[ \t]*false", re.MULTILINE)
+_RAILS_FORCE_SSL = Regex(r"^[ \t]*config\.force_ssl[ \t]*=[ \t]*true\b", re.MULTILINE)
+_RAILS_HSTS_OFF = Regex(r"^[ \t]*config\.ssl_options\b.*\bhsts:[ \t]*false", re.MULTILINE)
 _RAILS_MAX_AGE = 63_072_000  # ActionDispatch::SSL's default since Rails 7.0: two years
 
 _PHOENIX_CONFIGS = ("config/prod.exs", "config/runtime.exs")
-_PHOENIX_FORCE_SSL = re.compile(r"^[ \t]*[^#\n]*\bforce_ssl:[ \t]*\[(?P<options>[^\]\n]*)", re.M)
+_PHOENIX_FORCE_SSL = Regex(r"^[ \t]*[^#\n]*\bforce_ssl:[ \t]*\[(?P<options>[^\]\n]*)", re.M)
 _PHOENIX_MAX_AGE = 31_536_000  # Plug.SSL's default: one year
 
 
@@ -67,7 +68,7 @@ def hsts_settings(app_dir: Path) -> list[HstsSetting]:
 _TALISMAN = "flask_talisman.Talisman"
 _TALISMAN_MAX_AGE = 31_556_926  # Flask-Talisman's default: one year
 _HEADER = "strict-transport-security"
-_MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d{1,12})", re.IGNORECASE)
+_MAX_AGE = Regex(r"max-age\s*=\s*\"?(\d{1,12})", re.IGNORECASE)
 
 
 def python_hsts(module: PythonModule) -> list[HstsSetting]:

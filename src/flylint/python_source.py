@@ -11,10 +11,10 @@ values are resolved through module constants, f-strings, concatenation, ``urljoi
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 
 from flylint import data
+from flylint.lazy_regex import Regex
 from flylint.model import Diagnostic, Span
 from flylint.sources import PARSE_ERROR, Source, Unreadable
 
@@ -36,8 +36,8 @@ _TOKEN_HINTS = (
 )  # fmt: skip
 _SECRET_WORDS = ("pass", "secret", "token", "api_key", "apikey", "private_key", "access_key",
                  "credential")  # fmt: skip
-_SECRET_ASSIGNMENT = re.compile(r"[a-z0-9_]{0,40}\s{0,5}[:=]\s{0,5}[rbu]{0,2}[\"']")
-_CREDENTIAL_URL = re.compile(r"://[^\s/'\"@]{1,256}@")
+_SECRET_ASSIGNMENT = Regex(r"[a-z0-9_]{0,40}\s{0,5}[:=]\s{0,5}[rbu]{0,2}[\"']")
+_CREDENTIAL_URL = Regex(r"://[^\s/'\"@]{1,256}@")
 
 
 def worth_parsing(text: str) -> bool:

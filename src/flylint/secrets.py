@@ -15,7 +15,12 @@ import re
 from collections import Counter
 
 from flylint import data
+from flylint.lazy_regex import Regex
 from flylint.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class SecretMatch(Record):
@@ -62,28 +67,23 @@ def shown(text: str, limit: int = 40) -> str:
 
 
 class _Pattern(Record):
-    __slots__ = ("browser_safe", "description", "id", "key_regex", "keywords", "source")
+    __slots__ = ("browser_safe", "description", "id", "key_regex", "keywords", "regex")
 
     def __init__(
         self,
         id: str,
         description: str,
-        source: str,
+        regex: Regex,
         keywords: tuple[str, ...],
         browser_safe: bool,
-        key_regex: re.Pattern[str] | None,
+        key_regex: Regex | None,
     ) -> None:
         self.id = id
         self.description = description
-        self.source = source  # the regex, compiled on first use (see _regex)
+        self.regex = regex
         self.keywords = keywords  # a value must contain one (lower-cased) to be tried
         self.browser_safe = browser_safe
         self.key_regex = key_regex
-
-
-@functools.cache
-def _regex(source: str) -> re.Pattern[str]:
-    return re.compile(source)
 
 
 class _Catalog(Record):
@@ -110,7 +110,7 @@ class _Catalog(Record):
         self,
         raw: dict[str, Any],
         patterns: tuple[_Pattern, ...],
-        public_formats: tuple[re.Pattern[str], ...],
+        public_formats: tuple[Regex, ...],
         placeholder_values: frozenset[str],
         value_markers: tuple[str, ...],
         token_markers: tuple[str, ...],
@@ -156,14 +156,14 @@ def _catalog() -> _Catalog:
             _Pattern(
                 p["id"],
                 p["description"],
-                p["regex"],
+                Regex(p["regex"]),
                 tuple(p.get("keywords", ())),
                 p["browser_safe"],
-                re.compile(p["key_regex"]) if "key_regex" in p else None,
+                Regex(p["key_regex"]) if "key_regex" in p else None,
             )
             for p in raw["patterns"]
         ),
-        public_formats=tuple(re.compile(p["regex"]) for p in raw["public_formats"]),
+        public_formats=tuple(Regex(p["regex"]) for p in raw["public_formats"]),
         placeholder_values=frozenset(placeholders["values"]),
         value_markers=tuple(placeholders["value_markers"]),
         token_markers=tuple(placeholders["token_markers"]),
@@ -182,22 +182,18 @@ def _catalog() -> _Catalog:
 
 # -- shapes of values --------------------------------------------------------------------
 
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_KEY_SPLIT = re.compile(r"[^A-Za-z0-9]+")
-_REFERENCE = re.compile(
+_CAMEL = Regex(r"([a-z0-9])([A-Z])")
+_KEY_SPLIT = Regex(r"[^A-Za-z0-9]+")
+_REFERENCE = Regex(
     r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.{0,200}\}\}|<[^<>]{1,100}>|%\([A-Za-z_]+\)s|#\{.{1,100}\}|\{[A-Za-z_][A-Za-z0-9_]*\})$"
 )
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][A-Za-z0-9.]{1,20})?$")
-_DURATION = re.compile(r"^\d{1,10}\s?(?:ms|s|sec|m|min|h|d|w|y)$", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}$")
-_HOSTNAME = re.compile(r"^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$")
+_NUMBER = Regex(r"^[+-]?\d+(?:\.\d+)?$")
+_VERSION = Regex(r"^v?\d+(?:\.\d+){1,3}(?:[-+][A-Za-z0-9.]{1,20})?$")
+_DURATION = Regex(r"^\d{1,10}\s?(?:ms|s|sec|m|min|h|d|w|y)$", re.IGNORECASE)
+_EMAIL = Regex(r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}$")
+_HOSTNAME = Regex(r"^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$")
 # Regular expressions (a secret scanner's own patterns) are not credentials.
-_REGEX_LIKE = re.compile(r"\(\?|\\[dswbDSWB]|\[\^|\.[*+]|\]\{|\)[+*?]|\|\(|\[[^\]]{0,20}\]\+")
+_REGEX_LIKE = Regex(r"\(\?|\\[dswbDSWB]|\[\^|\.[*+]|\]\{|\)[+*?]|\|\(|\[[^\]]{0,20}\]\+")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 
@@ -282,7 +278,7 @@ def _token(value: str, words: list[str], public: bool) -> SecretMatch | None:
             continue
         if pattern.keywords and not any(word in lower for word in pattern.keywords):
             continue
-        for match in _regex(pattern.source).finditer(value):
+        for match in pattern.regex.finditer(value):
             if not _token_is_placeholder(match.group()):
                 return SecretMatch(pattern.description, mask(stripped))
     return None

@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from flylint.lazy_regex import Regex
 from flylint.model import Diagnostic, Span
 from flylint.records import Record
 
 BAD_SUPPRESSION = "FLY003"
-_COMMENT = re.compile(r"#\s*flylint:\s*ignore\b(?:\[(?P<ids>[^\]\n]*)\])?", re.IGNORECASE)
-_RULE_ID = re.compile(r"^FLY\d{3}$")
+_COMMENT = Regex(r"#\s*flylint:\s*ignore\b(?:\[(?P<ids>[^\]\n]*)\])?", re.IGNORECASE)
+_RULE_ID = Regex(r"^FLY\d{3}$")
 
 
 class Mark(Record):

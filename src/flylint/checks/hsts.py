@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from flylint.context import FlyTomlContext
 from flylint.flytoml import FlyConfig, handlers, port_number
+from flylint.lazy_regex import Regex
 from flylint.model import Diagnostic, Edit
 from flylint.records import Record
 from flylint.toml_locations import KeyPath
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 SIX_MONTHS = 15_768_000
 RECOMMENDED = "max-age=63072000; includeSubDomains"
 _HEADERS = ("http_options", "response", "headers")
-_MAX_AGE = re.compile(r'(?:^|;)\s*max-age\s*=\s*"?(\d{1,12})"?\s*(?:;|$)', re.IGNORECASE)
+_MAX_AGE = Regex(r'(?:^|;)\s*max-age\s*=\s*"?(\d{1,12})"?\s*(?:;|$)', re.IGNORECASE)
 
 
 class _Entry(Record):
