@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flylint import cache, data, flytoml, frameworks, registry, sources, suppressions
+from flylint import cache, data, registry, sources, suppressions
 from flylint.apps import App, Project
 from flylint.config import Config
 from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
@@ -195,6 +195,8 @@ class _Linter:
             return FileResult(target.path, [source], [], [], [])
         marks, problems = suppressions.scan(target.path, source.text, self.known)
         if target.kind is FileKind.PYTHON:
+            from flylint import frameworks  # imported only when there is a Python file
+
             module = _parse_python(source)
             if module is None or isinstance(module, Diagnostic):
                 return FileResult(target.path, [module] if module else [], problems, marks, [])
@@ -391,6 +393,8 @@ def _read_apps(
                 broken.append(FileResult(target.path, [source], [], [], []))
             continue
         scanned = suppressions.scan(target.path, source.text, known) if linted else ([], [])
+        from flylint import flytoml, frameworks  # a run without a fly.toml never imports them
+
         config = flytoml.parse(source)
         if isinstance(config, Diagnostic):
             if linted:
