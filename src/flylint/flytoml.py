@@ -10,7 +10,6 @@ from __future__ import annotations
 from flylint import toml_parser
 from flylint.lazy_regex import Regex
 from flylint.model import Diagnostic, Span
-from flylint.records import Record
 from flylint.sources import PARSE_ERROR, Source
 from flylint.toml_locations import KeyPath, Located, locate
 
@@ -19,15 +18,21 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-class FlyConfig(Record):
-    __slots__ = ("data", "locations", "source")
+class FlyConfig:
+    __slots__ = ("_locations", "data", "source")
 
-    def __init__(
-        self, source: Source, data: dict[str, Any], locations: dict[KeyPath, Located]
-    ) -> None:
+    def __init__(self, source: Source, data: dict[str, Any]) -> None:
         self.source = source
         self.data = data
-        self.locations = locations
+        self._locations: dict[KeyPath, Located] | None = None
+
+    @property
+    def locations(self) -> dict[KeyPath, Located]:
+        """Where each key and table is written. Found when first asked for: a run whose
+        results for this file are cached reads the config for its app map only."""
+        if self._locations is None:
+            self._locations = locate(self.source.text)
+        return self._locations
 
     @property
     def app_name(self) -> str | None:
@@ -80,7 +85,6 @@ def parse(source: Source) -> FlyConfig | Diagnostic:
     tomllib = toml_parser.module()
     try:
         data = tomllib.loads(source.text)
-        locations = locate(source.text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = _ERROR_AT.search(message)
@@ -99,7 +103,7 @@ def parse(source: Source) -> FlyConfig | Diagnostic:
         return Diagnostic(
             PARSE_ERROR, source.path, Span.at_line(1), "invalid TOML: nested too deeply"
         )
-    return FlyConfig(source, data, locations)
+    return FlyConfig(source, data)
 
 
 def port_number(value: Any) -> int | None:
