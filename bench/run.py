@@ -47,8 +47,9 @@ FULL = Sizes(
     python=10_000,
     monorepo_apps=40,
     repeat=5,
-    repeat_one=20,
-    checkov_repeat=1,
+    repeat_one=40,
+    checkov_repeat=3,
+    cache_pairs=10,
 )
 QUICK = Sizes(
     fly_tomls=50,
@@ -58,6 +59,7 @@ QUICK = Sizes(
     repeat=2,
     repeat_one=5,
     checkov_repeat=1,
+    cache_pairs=2,
 )
 
 
@@ -93,8 +95,15 @@ def parse_args() -> argparse.Namespace:
         "--checkov-repeat",
         type=int,
         metavar="N",
-        default=1,
-        help="runs of each checkov command, ~10 s each (default 1)",
+        help=f"runs of each checkov command, ~7 s each (default {FULL.checkov_repeat}, "
+        f"--quick {QUICK.checkov_repeat})",
+    )
+    parser.add_argument(
+        "--cache-pairs",
+        type=int,
+        metavar="N",
+        help=f"cold and warm cache runs over the monorepo (default {FULL.cache_pairs}, "
+        f"--quick {QUICK.cache_pairs})",
     )
     parser.add_argument(
         "--flylint",
@@ -129,7 +138,8 @@ def sizes_for(args: argparse.Namespace) -> Sizes:
         base,
         repeat=args.repeat or base.repeat,
         repeat_one=args.repeat_one or base.repeat_one,
-        checkov_repeat=args.checkov_repeat,
+        checkov_repeat=args.checkov_repeat or base.checkov_repeat,
+        cache_pairs=args.cache_pairs or base.cache_pairs,
     )
 
 
@@ -237,7 +247,7 @@ def environment(tools: Tools, args: argparse.Namespace) -> str:
 METHOD = (
     "Every figure is a whole process, start included, its output discarded: best and median "
     "wall time of the stated number of runs, timed with `time.perf_counter` around the "
-    "process, after one untimed warm-up run (none for checkov, ~10 s a run). Ratios are of "
+    "process, after one untimed warm-up run (none for checkov, ~7 s a run). Ratios are of "
     "medians. Peak RSS is `/usr/bin/time -f %M` of the warm-up run (checkov: of its timed "
     "run): the largest single process, a `-j` worker counting on its own. Cores busy is CPU "
     "time (user + system, workers included, from `os.wait4`) over wall time. flylint runs "
