@@ -21,7 +21,7 @@ def test_a_pattern_matches_as_fnmatch_does(text: str, pattern: str) -> None:
     assert globs.match(text, pattern) == fnmatch.fnmatchcase(text, pattern)
 
 
-@settings(max_examples=500, derandomize=True)
+@settings(max_examples=2000, derandomize=True)
 @given(text=TEXT, patterns=st.lists(PATTERN, max_size=4))
 def test_several_patterns_match_when_any_does(text: str, patterns: list[str]) -> None:
     expected = any(fnmatch.fnmatchcase(text, p) for p in patterns)

@@ -38,12 +38,41 @@ def match(text: str, pattern: str) -> bool:
 
 
 class Globs:
-    """Several patterns, split once: ``match`` is whether any of them matches."""
+    """Several patterns, split once: ``match`` is whether any of them matches. Patterns of
+    the common shapes (``name``, ``prefix*``, ``*suffix``, ``*part*``) are grouped so that
+    one C-level test settles each group."""
 
-    __slots__ = ("patterns",)
+    __slots__ = ("exact", "other", "parts", "prefixes", "suffixes")
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        self.patterns = tuple((pattern, _split(pattern)) for pattern in patterns)
+        exact, prefixes, suffixes, parts, other = set(), [], [], [], []
+        for pattern in patterns:
+            split = _split(pattern)
+            if split is None or len(split) > 3:
+                other.append((pattern, split))
+            elif len(split) == 1:
+                exact.add(pattern)
+            elif len(split) == 3 and split[0] == split[2] == "":
+                parts.append(split[1])
+            elif len(split) == 3:
+                other.append((pattern, split))
+            elif split[1] == "":
+                prefixes.append(split[0])
+            elif split[0] == "":
+                suffixes.append(split[1])
+            else:
+                other.append((pattern, split))
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(prefixes)
+        self.suffixes = tuple(suffixes)
+        self.parts = tuple(parts)
+        self.other = tuple(other)
 
     def match(self, text: str) -> bool:
-        return any(_matches(text, pattern, parts) for pattern, parts in self.patterns)
+        return (
+            text in self.exact
+            or text.startswith(self.prefixes)
+            or text.endswith(self.suffixes)
+            or any(part in text for part in self.parts)
+            or any(_matches(text, pattern, parts) for pattern, parts in self.other)
+        )

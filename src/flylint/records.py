@@ -48,6 +48,10 @@ class Record:
             return NotImplemented
         return self._values() < other._values()
 
+    def __reduce__(self) -> tuple:
+        # Pickled (to and from -j workers) as the class and the values, as a tuple would be.
+        return (type(self), self._values())
+
     def __repr__(self) -> str:
         values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{type(self).__name__}({values})"

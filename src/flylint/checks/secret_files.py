@@ -12,12 +12,30 @@ from flylint.model import Diagnostic, Span
 from flylint.records import Record
 
 
+class _Names(Record):
+    """Shell patterns for a path: one without ``/`` matches its last part, one with ``/``
+    its end (``config/credentials/*.key`` matches ``app/config/credentials/x.key``)."""
+
+    __slots__ = ("names", "paths")
+
+    def __init__(self, names: globs.Globs, paths: globs.Globs) -> None:
+        self.names = names
+        self.paths = paths
+
+    @classmethod
+    def of(cls, patterns: list[str]) -> _Names:
+        paths = [p for p in patterns if "/" in p]
+        names = globs.Globs(p for p in patterns if "/" not in p)
+        return cls(names, globs.Globs([*paths, *(f"*{p}" for p in paths)]))
+
+    def match(self, path: str, name: str) -> bool:
+        return self.names.match(name) or self.paths.match(path)
+
+
 class _Kind(Record):
     __slots__ = ("description", "exceptions", "patterns")
 
-    def __init__(
-        self, description: str, patterns: tuple[str, ...], exceptions: tuple[str, ...]
-    ) -> None:
+    def __init__(self, description: str, patterns: _Names, exceptions: _Names) -> None:
         self.description = description
         self.patterns = patterns
         self.exceptions = exceptions
@@ -27,16 +45,10 @@ class _Kind(Record):
 def _catalog() -> tuple[str, frozenset[str], tuple[_Kind, ...]]:
     catalog = data.catalog("secret-files")
     kinds = tuple(
-        _Kind(k["description"], tuple(k["patterns"]), tuple(k["except"])) for k in catalog["kinds"]
+        _Kind(k["description"], _Names.of(k["patterns"]), _Names.of(k["except"]))
+        for k in catalog["kinds"]
     )
     return catalog["env_file_prefix"], frozenset(catalog["env_template_suffixes"]), kinds
-
-
-def _matches(path: str, pattern: str) -> bool:
-    target = path if "/" in pattern else path.rsplit("/", 1)[-1]
-    if "/" in pattern:
-        return globs.match(target, f"*{pattern}") or globs.match(target, pattern)
-    return globs.match(target, pattern)
 
 
 # A wildcard source (COPY .env* ./) is judged by the secret files it would pick up.
@@ -63,9 +75,7 @@ def _kind(path: str) -> str | None:
     ):
         return "a dotenv file"
     for kind in kinds:
-        if any(_matches(path, p) for p in kind.patterns) and not any(
-            _matches(path, p) for p in kind.exceptions
-        ):
+        if kind.patterns.match(path, name) and not kind.exceptions.match(path, name):
             return kind.description
     return None
 
