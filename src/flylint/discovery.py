@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import fnmatch
 import os
 import stat
 from collections.abc import Iterable
@@ -33,7 +32,7 @@ def classify(name: str) -> FileKind | None:
     if (
         lower in ("dockerfile", "containerfile")
         or lower.startswith("dockerfile.")
-        or fnmatch.fnmatchcase(lower, "*.dockerfile")
+        or lower.endswith(".dockerfile")
     ):
         return FileKind.DOCKERFILE
     return None
@@ -243,7 +242,10 @@ def _configs_above(directory: Path, above: dict[Path, list[Path]]) -> list[Path]
             own = sorted(
                 directory / entry.name
                 for entry in os.scandir(directory)
-                if entry.is_file() and classify(entry.name) is FileKind.FLY_TOML
+                # classify's test for a fly.toml, inlined: directories hold many files
+                if entry.name.startswith("fly.")
+                and entry.name.endswith(".toml")
+                and entry.is_file()
             )
         except OSError:
             own = []

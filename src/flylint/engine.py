@@ -305,11 +305,11 @@ def _gather(
     # same for all the files named in it.
     known = {t.resolved for t in found.targets}
     above: dict[Path, list[Path]] = {}
-    directories: set[Path] = set()
+    directories: set[str] = set()  # by name: cheaper to take and hash than a Path
     for target in list(found.targets):
         if not target.explicit or target.kind is FileKind.FLY_TOML:
             continue
-        directory = target.resolved.parent
+        directory = os.path.dirname(target.resolved)  # noqa: PTH120
         if directory in directories:
             continue
         directories.add(directory)
