@@ -58,14 +58,19 @@ class Run:
 class _File(Record):
     """A file as this run saw it."""
 
-    __slots__ = ("content", "digest", "signature")
+    __slots__ = ("content", "digest", "known", "signature")
 
     def __init__(
-        self, signature: cache.Signature | None, digest: bytes, content: bytes | None
+        self,
+        signature: cache.Signature | None,
+        digest: bytes,
+        content: bytes | None,
+        known: cache.Entry | None = None,
     ) -> None:
         self.signature = signature  # None: an editor's buffer stands for the file
         self.digest = digest  # of the bytes; b"" when the cache is off, which hashes nothing
         self.content = content  # None: not read, the cache vouches for the digest
+        self.known = known  # what the cache holds for the file, when it vouched for it
 
 
 class _Files:
@@ -104,7 +109,7 @@ class _Files:
         if not content:
             known = self.index.entry(str(resolved))
             if known is not None and known.signature == signature:  # None: not trusted
-                return _File(signature, known.digest, None)
+                return _File(signature, known.digest, None, known)
         data = sources.read_checked(path)
         return _File(signature, self._digest(data), data)
 
@@ -139,7 +144,7 @@ class _Store:
     def cached(self, target: Target, file: _File, key: str) -> FileResult | None:
         """The result of ``target`` under ``key``, if the cache holds it."""
         name = str(target.resolved)
-        known = self.index.entry(name)
+        known = file.known or self.index.entry(name)
         if known is None or known.key != key:
             return None
         result = decode(known.result, target.path)
