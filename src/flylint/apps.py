@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flylint.model import Span
@@ -74,22 +75,23 @@ class Project:
     def __init__(self, apps: list[App], also_own: frozenset[str]) -> None:
         self.apps = apps
         self.also_own = also_own  # configured names that count as the app's own
-        self._directories = [app.directory.resolve() for app in apps]
+        # As strs ending in a separator: ``owner`` compares them with many files' paths.
+        self._directories = [os.path.join(app.directory.resolve(), "") for app in apps]
 
     def is_own(self, name: str, app: App | None) -> bool:
         """Whether ``name`` (a fly.dev app name) is the app itself."""
         return name in self.also_own or (app is not None and name == (app.name or "").lower())
 
-    def owner(self, resolved: Path) -> App | None:
+    def owner(self, resolved: str) -> App | None:
         """The app the source file at ``resolved`` (a resolved path) belongs to: the
         nearest fly.toml up the tree (``fly.toml`` before ``fly.*.toml`` in one directory)."""
-        folder = resolved.parent
         best: tuple[int, bool] | None = None
         found = None
         for app, directory in zip(self.apps, self._directories, strict=True):
-            if not folder.is_relative_to(directory):
+            if not resolved.startswith(directory):
                 continue
-            rank = (len(directory.parts), app.config.source.path.name == "fly.toml")
+            # The directories that hold the file all begin its path: the longest is nearest.
+            rank = (len(directory), app.config.source.path.name == "fly.toml")
             if best is None or rank > best:
                 best, found = rank, app
         return found

@@ -50,14 +50,17 @@ class Target(Record):
         self,
         path: Path,
         kind: FileKind,
-        resolved: Path,
+        resolved: str,
         explicit: bool = False,
         context: bool = False,
         status: os.stat_result | None = None,
     ) -> None:
         self.path = path  # as the user named it
         self.kind = kind
-        self.resolved = resolved  # absolute, symlinks resolved: resolved once, compared everywhere
+        # Absolute, symbolic links resolved: resolved once, compared everywhere. A str: a
+        # run of thousands of files hashes and compares it many times, which costs a Path
+        # several times more.
+        self.resolved = resolved
         self.explicit = explicit  # named on the command line rather than found in a walk
         self.context = context  # read for what it tells about other files, not linted itself
         self.status = status  # taken when named, unless a symbolic link
@@ -140,17 +143,18 @@ class _Resolver:
     of files in a few directories, and resolving a path costs a system call per part."""
 
     def __init__(self) -> None:
-        self._directories: dict[str, Path] = {}  # by name: hashing a str is cheaper
+        self._directories: dict[str, str] = {}
 
-    def resolve(self, path: Path, is_link: bool) -> Path:
-        """``path.resolve()``; ``is_link``: whether ``path`` itself is a symbolic link."""
+    def resolve(self, path: Path, is_link: bool) -> str:
+        """``path.resolve()``, as a str; ``is_link``: whether ``path`` itself is a symbolic
+        link."""
         parent, name = os.path.split(path)
         if is_link or name in ("", ".."):
-            return resolve(path)
+            return str(resolve(path))
         directory = self._directories.get(parent)
         if directory is None:
-            directory = self._directories[parent] = Path(parent or ".").resolve()
-        return directory / name
+            directory = self._directories[parent] = str(Path(parent or ".").resolve())
+        return os.path.join(directory, name)
 
 
 def _status(path: Path) -> os.stat_result | None:
@@ -166,7 +170,7 @@ def _status(path: Path) -> os.stat_result | None:
 
 def discover(paths: Iterable[Path]) -> Discovery:
     found = Discovery()
-    seen: set[Path] = set()
+    seen: set[str] = set()
     ignores = _Ignores()
     resolver = _Resolver()
 
@@ -222,25 +226,25 @@ def _walk(root: Path, chain: list[Path], ignores: _Ignores, add, notices: list[N
         stack.extend(reversed(subdirs))
 
 
-def context_configs(resolved: Path, above: dict[Path, list[Path]] | None = None) -> list[Target]:
+def context_configs(resolved: str, above: dict[str, list[str]] | None = None) -> list[Target]:
     """The fly.toml files of the directories above the file at ``resolved`` (a resolved
     path), up to the repository root: what a file linted on its own needs to know which
     app it belongs to. ``above`` remembers each directory's answer across the files of
     one run (pre-commit passes thousands of files from a few directories)."""
     return [
-        Target(config, FileKind.FLY_TOML, config, explicit=True, context=True)
-        for config in _configs_above(resolved.parent, {} if above is None else above)
+        Target(Path(config), FileKind.FLY_TOML, config, explicit=True, context=True)
+        for config in _configs_above(os.path.dirname(resolved), {} if above is None else above)
         if config != resolved
     ]
 
 
-def _configs_above(directory: Path, above: dict[Path, list[Path]]) -> list[Path]:
-    """fly.toml files in ``directory`` and its parents, nearest first, up to the first
-    directory holding ``.git`` (or the filesystem root)."""
+def _configs_above(directory: str, above: dict[str, list[str]]) -> list[str]:
+    """fly.toml files in ``directory`` (a resolved path) and its parents, nearest first, up
+    to the first directory holding ``.git`` (or the filesystem root)."""
     if directory not in above:
         try:
             own = sorted(
-                directory / entry.name
+                entry.path
                 for entry in os.scandir(directory)
                 # classify's test for a fly.toml, inlined: directories hold many files
                 if entry.name.startswith("fly.")
@@ -249,6 +253,7 @@ def _configs_above(directory: Path, above: dict[Path, list[Path]]) -> list[Path]
             )
         except OSError:
             own = []
-        top = directory.parent == directory or (directory / ".git").exists()
-        above[directory] = own if top else own + _configs_above(directory.parent, above)
+        parent = os.path.dirname(directory)
+        top = parent == directory or os.path.exists(os.path.join(directory, ".git"))
+        above[directory] = own if top else own + _configs_above(parent, above)
     return above[directory]

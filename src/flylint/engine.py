@@ -78,15 +78,15 @@ class _Files:
     one the cache recorded with its digest is not read at all until its bytes are needed.
     ``overrides`` are unsaved editor buffers that stand for files, by resolved path."""
 
-    def __init__(self, index: cache.Index, overrides: dict[Path, bytes]) -> None:
+    def __init__(self, index: cache.Index, overrides: dict[str, bytes]) -> None:
         self.index = index
         self.overrides = overrides
-        self._seen: dict[Path, _File] = {}
+        self._seen: dict[str, _File] = {}
 
     def get(
         self,
         path: Path,
-        resolved: Path,
+        resolved: str,
         content: bool = False,
         status: os.stat_result | None = None,
     ) -> _File:
@@ -100,14 +100,14 @@ class _Files:
         return seen
 
     def _look(
-        self, path: Path, resolved: Path, content: bool, status: os.stat_result | None
+        self, path: Path, resolved: str, content: bool, status: os.stat_result | None
     ) -> _File:
         buffer = self.overrides.get(resolved) if self.overrides else None
         if buffer is not None:
             return _File(None, self._digest(buffer), buffer)
         signature = cache.signature(sources.status(path, status))
         if not content:
-            known = self.index.entry(str(resolved))
+            known = self.index.entry(resolved)
             if known is not None and known.signature == signature:  # None: not trusted
                 return _File(signature, known.digest, None, known)
         data = sources.read_checked(path)
@@ -143,7 +143,7 @@ class _Store:
 
     def cached(self, target: Target, file: _File, key: str) -> FileResult | None:
         """The result of ``target`` under ``key``, if the cache holds it."""
-        name = str(target.resolved)
+        name = target.resolved
         known = file.known or self.index.entry(name)
         if known is None or known.key != key:
             return None
@@ -155,21 +155,20 @@ class _Store:
 
     def record(self, target: Target, file: _File, key: str, result: FileResult) -> None:
         if self.index.enabled:
-            name = str(target.resolved)
-            self.index.record(name, file.signature, file.digest, key, encode(result))
+            self.index.record(target.resolved, file.signature, file.digest, key, encode(result))
 
     def lookup(self, target: Target) -> FileResult | Notice | _Job:
         """The cached result of a Dockerfile or Python file, or the job of computing it."""
         path, resolved = target.path, target.resolved
         try:
             file = self.files.get(path, resolved, status=target.status)
-            key = self.key(target.kind.value, str(path), str(resolved), file.digest)
+            key = self.key(target.kind.value, str(path), resolved, file.digest)
             result = self.cached(target, file, key)
             if result is not None:
                 return result
             if file.content is None:  # the cache knew the bytes, not this result of them
                 file = self.files.get(path, resolved, content=True)
-                key = self.key(target.kind.value, str(path), str(resolved), file.digest)
+                key = self.key(target.kind.value, str(path), resolved, file.digest)
         except sources.Unreadable as exc:
             return Notice(path, str(exc), error=exc.error)
         return _Job(target, file, key)
@@ -179,7 +178,7 @@ class _Linter:
     """Lints Dockerfiles and Python files. Holds nothing but what a result depends on,
     so that worker processes can share it."""
 
-    def __init__(self, project: Project, owners: dict[Path, App], selected: frozenset[str]) -> None:
+    def __init__(self, project: Project, owners: dict[str, App], selected: frozenset[str]) -> None:
         self.project = project
         self.owners = owners
         self.selected = selected
@@ -296,11 +295,11 @@ def _ignored(config: Config, path: Path) -> set[str]:
 
 def _gather(
     paths: Iterable[Path], stdin: tuple[Path, bytes] | None
-) -> tuple[Discovery, dict[Path, bytes]]:
+) -> tuple[Discovery, dict[str, bytes]]:
     """The files of the run, and the unsaved buffer that replaces one of them, if any."""
     if stdin is not None:
         name, content = stdin
-        resolved = name.resolve()
+        resolved = str(name.resolve())
         found = Discovery([Target(name, classify_explicit(name), resolved, explicit=True)])
         found.targets += context_configs(resolved)
         return found, {resolved: content}
@@ -309,12 +308,12 @@ def _gather(
     # the app of the fly.toml above them; the fly.toml files above a directory are the
     # same for all the files named in it.
     known = {t.resolved for t in found.targets}
-    above: dict[Path, list[Path]] = {}
-    directories: set[str] = set()  # by name: cheaper to take and hash than a Path
+    above: dict[str, list[str]] = {}
+    directories: set[str] = set()
     for target in list(found.targets):
         if not target.explicit or target.kind is FileKind.FLY_TOML:
             continue
-        directory = os.path.dirname(target.resolved)  # noqa: PTH120
+        directory = os.path.dirname(target.resolved)
         if directory in directories:
             continue
         directories.add(directory)
@@ -327,11 +326,11 @@ def _gather(
 
 def _attach_dockerfiles(
     apps: list[tuple[App, bool]], report: Report, targets: list[Target]
-) -> dict[Path, App]:
+) -> dict[str, App]:
     """Add each app's Dockerfile to the files to lint when its fly.toml was found in a
     directory walk, whatever the Dockerfile's name. Returns the app that owns each."""
     linted = {t.resolved for t in targets if t.kind is FileKind.DOCKERFILE}
-    owners: dict[Path, App] = {}
+    owners: dict[str, App] = {}
     for app, explicit in apps:
         path = app.dockerfile_path
         if path is None:
@@ -342,7 +341,7 @@ def _attach_dockerfiles(
                 message = f"[build] dockerfile names {path}, which does not exist"
                 report.notices.append(Notice(app.config.source.path, message))
             continue
-        resolved = path.resolve()
+        resolved = str(path.resolve())
         owners.setdefault(resolved, app)
         if not explicit and resolved not in linted:
             linted.add(resolved)
@@ -419,7 +418,7 @@ def _dockerfile(path: Path | None, files: _Files, content: bool) -> tuple[bytes,
     if path is None:
         return b"", None
     try:
-        file = files.get(path, resolve(path), content)
+        file = files.get(path, str(resolve(path)), content)
     except sources.Unreadable:
         return b"\0unreadable", None
     return file.digest, file.content
