@@ -4,6 +4,7 @@ the name the user gave first, and a symbolic link loop reported rather than cras
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,39 @@ def test_a_symlink_loop_is_an_error_the_run_survives(tree: Path, capsys) -> None
         assert "app/fly.toml:" in out
         assert "flylint: error: app/Dockerfile: Too many levels of symbolic links" in err
         assert "internal error" not in err
+
+
+def test_files_deeper_under_a_symlinked_directory_are_linted_once(tree: Path, capsys) -> None:
+    deep = tree / "app" / "services" / "billing"
+    deep.mkdir(parents=True)
+    shutil.copy(tree / "app" / "app.py", deep / "client.py")
+    (tree / "app" / "current").symlink_to(tree / "app" / "services", target_is_directory=True)
+    once = lint(capsys, "app/services/billing/client.py")
+    again = lint(capsys, "link/current/billing/client.py", "app/services/billing/client.py",
+                 str(deep / "client.py"), "link/services/billing/../billing/client.py")  # fmt: skip
+    assert once[0] == again[0] == 1
+    assert once[1].count("FLY401") == again[1].count("FLY401") == 1
+    assert "link/current/billing/client.py:11:16: FLY401" in again[1]
+
+
+@pytest.fixture
+def deep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A directory 1,100 levels below the current one: more than Python's default recursion
+    limit. Made and removed level by level, as mkdir(parents=True) and rmtree recurse."""
+    monkeypatch.chdir(tmp_path)
+    levels = [Path(*["d"] * depth) for depth in range(1, 1101)]
+    for level in levels:
+        level.mkdir()
+    yield levels[-1]
+    for level in reversed(levels):
+        for child in level.iterdir():
+            if not child.is_dir():
+                child.unlink()
+        level.rmdir()
+
+
+def test_a_file_at_the_bottom_of_a_very_deep_tree_is_linted(deep: Path, capsys) -> None:
+    shutil.copy(EXAMPLE / "app.py", deep / "app.py")
+    code, out, err = lint(capsys, str(deep / "app.py"))
+    assert (code, err) == (1, "")
+    assert f"{deep / 'app.py'}:11:16: FLY401" in out

@@ -139,8 +139,9 @@ def resolve(path: Path) -> Path:
 
 
 class _Resolver:
-    """``Path.resolve()``, each directory resolved once: a pre-commit run names thousands
-    of files in a few directories, and resolving a path costs a system call per part."""
+    """``Path.resolve()``, each directory resolved once and from its parent: a pre-commit
+    run names thousands of files in hundreds of directories, and resolving a path from
+    scratch costs a system call per part."""
 
     def __init__(self) -> None:
         self._directories: dict[str, str] = {}
@@ -151,10 +152,26 @@ class _Resolver:
         parent, name = os.path.split(path)
         if is_link or name in ("", ".."):
             return str(resolve(path))
-        directory = self._directories.get(parent)
-        if directory is None:
-            directory = self._directories[parent] = str(Path(parent or ".").resolve())
-        return os.path.join(directory, name)
+        return os.path.join(self._directory(parent), name)
+
+    def _directory(self, name: str) -> str:
+        """The resolved path of the directory ``name``: its resolved parent's joined with
+        its last part, unless that part is a symbolic link. Up the tree without recursion:
+        a path may have thousands of parts."""
+        pending = []
+        while name not in self._directories:
+            parent, base = os.path.split(name)
+            if not parent or parent == name or base in ("", ".", ".."):
+                self._directories[name] = str(resolve(Path(name or ".")))
+                break
+            pending.append((name, base))
+            name = parent
+        resolved = self._directories[name]
+        for directory, base in reversed(pending):
+            joined = os.path.join(resolved, base)
+            resolved = str(resolve(Path(joined))) if os.path.islink(joined) else joined
+            self._directories[directory] = resolved
+        return resolved
 
 
 def _status(path: Path) -> os.stat_result | None:
@@ -240,8 +257,10 @@ def context_configs(resolved: str, above: dict[str, list[str]] | None = None) ->
 
 def _configs_above(directory: str, above: dict[str, list[str]]) -> list[str]:
     """fly.toml files in ``directory`` (a resolved path) and its parents, nearest first, up
-    to the first directory holding ``.git`` (or the filesystem root)."""
-    if directory not in above:
+    to the first directory holding ``.git`` (or the filesystem root). Up the tree without
+    recursion: a path may have thousands of parts."""
+    pending = []  # directories below the first one known, nearest last
+    while directory not in above:
         try:
             own = sorted(
                 entry.path
@@ -254,6 +273,12 @@ def _configs_above(directory: str, above: dict[str, list[str]]) -> list[str]:
         except OSError:
             own = []
         parent = os.path.dirname(directory)
-        top = parent == directory or os.path.exists(os.path.join(directory, ".git"))
-        above[directory] = own if top else own + _configs_above(parent, above)
-    return above[directory]
+        if parent == directory or os.path.exists(os.path.join(directory, ".git")):
+            above[directory] = own
+            break
+        pending.append((directory, own))
+        directory = parent
+    configs = above[directory]
+    for below, own in reversed(pending):
+        configs = above[below] = own + configs
+    return configs
