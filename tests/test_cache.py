@@ -46,8 +46,8 @@ def test_a_warm_run_prints_the_same_without_parsing_anything(app: Path, tmp_path
     assert cold.returncode == warm.returncode == 1
     assert "FLY401" in cold.stdout and "FLY103" in cold.stdout
     assert warm.stdout == cold.stdout
-    assert {"libcst", "dockerfile_parse"} <= imported(cold)
-    assert not {"libcst", "dockerfile_parse"} & imported(warm)
+    assert {"libcst", "dockerfile_parse", "tomllib"} <= imported(cold)
+    assert not {"libcst", "dockerfile_parse", "tomllib"} & imported(warm)
 
 
 def test_editing_the_apps_fly_toml_changes_its_python_findings(app: Path, tmp_path: Path) -> None:
@@ -173,13 +173,17 @@ def test_foreign_entries_of_the_right_format_are_misses(app: Path, tmp_path: Pat
     cache = tmp_path / "cache"
     cold = flylint(app, cache, ".")
     (pack,) = (cache / __version__ / "packs").iterdir()
-    tag, folder, entries = marshal.loads(pack.read_bytes())
+    tag, folder, entries, documents = marshal.loads(pack.read_bytes())
     foreign = [("a", b"b", "c", ("d",)), (None, "b", 1, None), "entry", (1, 2)]
     rows = {name: foreign[n % len(foreign)] for n, name in enumerate(entries)}
-    pack.write_bytes(marshal.dumps((tag, folder, rows)))
-    for _ in range(2):
+    ((name, (digest, _)),) = documents.items()  # the fly.toml's
+    wrong = [(digest, ["a", "list"]), (b"other bytes", {"app": "billing-api"}), "doc", (digest,)]
+    for document in wrong:
+        pack.write_bytes(marshal.dumps((tag, folder, rows, {name: document})))
         again = flylint(app, cache, ".")
         assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, cold.stderr)
+    again = flylint(app, cache, ".")
+    assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, cold.stderr)
 
 
 def test_a_run_over_some_files_keeps_the_others_cached(app: Path, tmp_path: Path) -> None:
@@ -206,3 +210,20 @@ def test_concurrent_runs_do_not_corrupt_the_cache(app: Path, tmp_path: Path) -> 
     ]
     assert [run.communicate()[0] for run in runs] == [expected.stdout] * 4
     assert flylint(app, cache, ".").stdout == expected.stdout
+
+
+def test_a_fly_toml_with_a_date_is_parsed_again_and_the_rest_stays_cached(
+    app: Path, tmp_path: Path
+) -> None:
+    """marshal cannot hold a TOML date: that document is not kept, and nothing else is lost."""
+    cache = tmp_path / "cache"
+    fly_toml = app / "fly.toml"
+    text = fly_toml.read_text(encoding="utf-8")
+    fly_toml.write_text(text.replace("[env]\n", "[env]\n  RELEASED = 2026-11-23\n"), "utf-8")
+    age(*app.iterdir())
+    cold = flylint(app, cache, ".", importtime=True)
+    warm = flylint(app, cache, ".", importtime=True)
+    assert (warm.returncode, warm.stdout) == (1, cold.stdout)
+    assert "app.py:11:16: FLY401" in warm.stdout
+    assert "tomllib" in imported(warm)
+    assert not {"libcst", "dockerfile_parse"} & imported(warm)

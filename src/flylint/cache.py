@@ -2,10 +2,11 @@
 
 Results live in one pack per directory of linted files: a ``marshal`` blob (built in: no
 import cost) mapping each file's name to its stat signature, the digest of its bytes, its
-result's key and the result. A file whose signature is unchanged since its pack was
-written is not read again, as git's index does; a pack is read at most once a run and
-written once, atomically, only when something in it changed. All live under
-``<cache dir>/<flylint version>/``.
+result's key and the result; and each fly.toml's name to its parsed document, by digest,
+so that a run whose fly.toml files are unchanged does not import a TOML parser. A file
+whose signature is unchanged since its pack was written is not read again, as git's index
+does; a pack is read at most once a run and written once, atomically, only when something
+in it changed. All live under ``<cache dir>/<flylint version>/``.
 
 A missing, truncated or foreign entry or pack is a miss, never an error; a cache dir that
 cannot be written only costs speed; concurrent runs each write whole packs, the last one
@@ -36,7 +37,7 @@ ENV_DIR = "FLYLINT_CACHE_DIR"
 # 1 s), or carry the time of a skewed network server: its signature is not trusted, so
 # the next run reads it again (the "racy" case of git's index).
 RACY_NS = 3_000_000_000
-_FORMAT = "flylint-pack-2"
+_FORMAT = "flylint-pack-3"
 
 Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 
@@ -132,21 +133,22 @@ class Entry(Record):
 
 
 class _Pack:
-    """The entries of the files of one directory, by file name."""
+    """The entries and documents of the files of one directory, by file name."""
 
-    __slots__ = ("dirty", "entries", "folder", "path", "touched")
+    __slots__ = ("dirty", "documents", "entries", "folder", "path", "touched")
 
     def __init__(self, path: Path, folder: str) -> None:
         self.path = path
         self.folder = folder
         self.entries: dict[str, tuple] = {}
+        self.documents: dict[str, tuple] = {}  # (digest, document)
         self.touched: set[str] = set()  # the files of this run
         self.dirty = False
         loaded = _load(path)
-        if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[:2] == (_FORMAT, folder):
-            entries = loaded[2]
-            if isinstance(entries, dict):
-                self.entries = entries
+        if isinstance(loaded, tuple) and len(loaded) == 4 and loaded[:2] == (_FORMAT, folder):
+            entries, documents = loaded[2:]
+            if isinstance(entries, dict) and isinstance(documents, dict):
+                self.entries, self.documents = entries, documents
 
     def entry(self, name: str) -> Entry | None:
         raw = self.entries.get(name)
@@ -159,15 +161,28 @@ class _Pack:
             return Entry(*raw)
         return None  # absent or foreign
 
+    def document(self, name: str, digest: bytes) -> dict | None:
+        raw = self.documents.get(name)
+        if isinstance(raw, tuple) and len(raw) == 2 and raw[0] == digest:
+            document = raw[1]
+            if isinstance(document, dict):
+                return document
+        return None  # absent, of other bytes, or foreign
+
     def save(self) -> None:
-        """Write the entries of this run's files, and those of the directory's other files
-        that still exist (a run may name only some of them)."""
+        """Write what this run's files left, and what the directory's other files that still
+        exist left before (a run may name only some of them)."""
         folder = Path(self.folder)
-        kept = {}
-        for name, raw in self.entries.items():
-            if name in self.touched or (folder / name).exists():
-                kept[name] = raw
-        _write_atomically(self.path, (_FORMAT, self.folder, kept))
+        exists: dict[str, bool] = {}
+
+        def kept(name: str) -> bool:
+            if name not in exists:
+                exists[name] = name in self.touched or (folder / name).exists()
+            return exists[name]
+
+        entries = {name: raw for name, raw in self.entries.items() if kept(name)}
+        documents = {name: raw for name, raw in self.documents.items() if kept(name)}
+        _write_atomically(self.path, (_FORMAT, self.folder, entries, documents))
 
 
 class Index:
@@ -215,6 +230,30 @@ class Index:
         if entry is None or (entry.signature, entry.digest, entry.key) != (signature, digest, key):
             pack.entries[base] = (signature, digest, key, result)
             pack.dirty = True
+
+    def document(self, name: str, digest: bytes) -> dict | None:
+        """The parsed document ``keep_document`` kept of the bytes with ``digest`` of the file
+        at ``name`` (a resolved path)."""
+        if not self.enabled:
+            return None
+        pack, base = self._locate(name)
+        return pack.document(base, digest)
+
+    def keep_document(self, name: str, digest: bytes, document: dict) -> None:
+        """Keep ``document``, parsed from the bytes with ``digest`` of the file at ``name``,
+        unless ``marshal`` cannot hold it (TOML dates and times)."""
+        if not self.enabled:
+            return
+        pack, base = self._locate(name)
+        pack.touched.add(base)
+        if pack.document(base, digest) is not None:
+            return
+        try:
+            marshal.dumps(document)
+        except ValueError:  # a type marshal does not know, or nested too deeply
+            return
+        pack.documents[base] = (digest, document)
+        pack.dirty = True
 
     def save(self) -> None:
         for pack in self._packs.values():

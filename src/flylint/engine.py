@@ -30,6 +30,10 @@ from flylint.model import Diagnostic, FileKind, Notice, Report
 from flylint.records import Record
 from flylint.results import FileResult, decode, encode
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from flylint.flytoml import FlyConfig
+
 # Below this many Dockerfiles and Python files, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 200
 
@@ -352,21 +356,13 @@ def _attach_dockerfiles(
 class _FlyToml:
     """A linted fly.toml whose rules wait for the app map and the app's code."""
 
-    __slots__ = ("app", "content", "file", "marks", "problems", "target")
+    __slots__ = ("app", "content", "file", "target")
 
-    def __init__(
-        self,
-        target: Target,
-        app: App,
-        file: _File,
-        content: bytes,
-        scanned: tuple[list, list[Diagnostic]],
-    ) -> None:
+    def __init__(self, target: Target, app: App, file: _File, content: bytes) -> None:
         self.target = target
         self.app = app
         self.file = file
         self.content = content
-        self.marks, self.problems = scanned
 
 
 def _read_apps(
@@ -396,19 +392,35 @@ def _read_apps(
             if linted:
                 broken.append(FileResult(target.path, [source], [], [], []))
             continue
-        scanned = suppressions.scan(target.path, source.text, known) if linted else ([], [])
-        from flylint import flytoml, frameworks  # a run without a fly.toml never imports them
-
-        config = flytoml.parse(source)
+        config = _parse_fly_toml(source, file, target.resolved, files.index)
         if isinstance(config, Diagnostic):
             if linted:
-                broken.append(FileResult(target.path, [config], scanned[1], scanned[0], []))
+                marks, problems = suppressions.scan(target.path, source.text, known)
+                broken.append(FileResult(target.path, [config], problems, marks, []))
             continue
+        from flylint import frameworks  # a run without a fly.toml never imports it
+
         app = App(config, frameworks.hsts_settings(config.source.path.parent))
         apps.append((app, target.explicit))
         if linted:
-            pending.append(_FlyToml(target, app, file, content, scanned))
+            pending.append(_FlyToml(target, app, file, content))
     return apps, pending, broken
+
+
+def _parse_fly_toml(
+    source: sources.Source, file: _File, resolved: str, index: cache.Index
+) -> FlyConfig | Diagnostic:
+    """The fly.toml in ``source``: the document the cache kept of these bytes, else parsed
+    (and kept)."""
+    from flylint import flytoml  # a run without a fly.toml never imports it
+
+    document = index.document(resolved, file.digest)
+    if document is not None:
+        return flytoml.FlyConfig(source, document)
+    config = flytoml.parse(source)
+    if not isinstance(config, Diagnostic):
+        index.keep_document(resolved, file.digest, config.data)
+    return config
 
 
 def _dockerfile(path: Path | None, files: _Files, content: bool) -> tuple[bytes, bytes | None]:
@@ -425,7 +437,11 @@ def _dockerfile(path: Path | None, files: _Files, content: bool) -> tuple[bytes,
 
 
 def _lint_fly_toml(
-    item: _FlyToml, project: Project, selected: frozenset[str], store: _Store
+    item: _FlyToml,
+    project: Project,
+    selected: frozenset[str],
+    store: _Store,
+    known: tuple[str, ...],
 ) -> FileResult:
     app, target = item.app, item.target
     dockerfile_path = app.dockerfile_path
@@ -448,7 +464,8 @@ def _lint_fly_toml(
     context = FlyTomlContext(app.config, app, project)
     checks = registry.checks_for(FileKind.FLY_TOML, selected)
     found = [d for check in checks for d in check(context)]
-    result = FileResult(target.path, found, item.problems, item.marks, [])
+    marks, problems = suppressions.scan(target.path, app.config.source.text, known)
+    result = FileResult(target.path, found, problems, marks, [])
     store.record(target, item.file, key(mark), result)
     return result
 
@@ -491,7 +508,7 @@ def lint(
             owner = project.owner(target.resolved)
             if owner is not None:
                 owner.code_hsts.extend(outcome.hsts)
-    results += [_lint_fly_toml(item, project, selected, store) for item in pending]
+    results += [_lint_fly_toml(item, project, selected, store, known) for item in pending]
     run.fly_tomls = {item.target.path: item.content for item in pending}
     index.save()
 
