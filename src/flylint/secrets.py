@@ -88,6 +88,7 @@ class _Pattern(Record):
 
 class _Catalog(Record):
     __slots__ = (
+        "any_keyword",
         "example_host_suffixes",
         "exempt_keys",
         "exempt_last_words",
@@ -103,6 +104,7 @@ class _Catalog(Record):
         "secret_word_endings",
         "secret_words",
         "token_markers",
+        "unkeyed",
         "value_markers",
     )
 
@@ -124,6 +126,8 @@ class _Catalog(Record):
         public_words: frozenset[str],
         public_compounds: frozenset[str],
         example_host_suffixes: tuple[str, ...],
+        any_keyword: Regex,
+        unkeyed: tuple[_Pattern, ...],
     ) -> None:
         self.raw = raw
         self.patterns = patterns
@@ -141,6 +145,8 @@ class _Catalog(Record):
         self.public_words = public_words
         self.public_compounds = public_compounds
         self.example_host_suffixes = example_host_suffixes
+        self.any_keyword = any_keyword  # any pattern's keyword
+        self.unkeyed = unkeyed  # the patterns without keywords
 
     def threshold(self, name: str) -> float:
         return self.raw["thresholds"][name]
@@ -150,19 +156,21 @@ class _Catalog(Record):
 def _catalog() -> _Catalog:
     raw = data.catalog("secrets")
     keys, placeholders = raw["keys"], raw["placeholders"]
+    patterns = tuple(
+        _Pattern(
+            p["id"],
+            p["description"],
+            Regex(p["regex"]),
+            tuple(p.get("keywords", ())),
+            p["browser_safe"],
+            Regex(p["key_regex"]) if "key_regex" in p else None,
+        )
+        for p in raw["patterns"]
+    )
+    keywords = sorted({word for pattern in patterns for word in pattern.keywords})
     return _Catalog(
         raw=raw,
-        patterns=tuple(
-            _Pattern(
-                p["id"],
-                p["description"],
-                Regex(p["regex"]),
-                tuple(p.get("keywords", ())),
-                p["browser_safe"],
-                Regex(p["key_regex"]) if "key_regex" in p else None,
-            )
-            for p in raw["patterns"]
-        ),
+        patterns=patterns,
         public_formats=tuple(Regex(p["regex"]) for p in raw["public_formats"]),
         placeholder_values=frozenset(placeholders["values"]),
         value_markers=tuple(placeholders["value_markers"]),
@@ -177,6 +185,10 @@ def _catalog() -> _Catalog:
         public_words=frozenset(keys["public_words"]),
         public_compounds=frozenset(keys["public_compounds"]),
         example_host_suffixes=tuple(placeholders["example_host_suffixes"]),
+        # Most values hold no pattern's keyword: one search rules out every pattern that
+        # has keywords, and only the others are tried.
+        any_keyword=Regex("|".join(map(re.escape, keywords))),
+        unkeyed=tuple(pattern for pattern in patterns if not pattern.keywords),
     )
 
 
@@ -271,7 +283,8 @@ def _token(value: str, words: list[str], public: bool) -> SecretMatch | None:
     stripped = value.strip()
     joined = "_".join(words)
     lower = value.lower()
-    for pattern in catalog.patterns:
+    patterns = catalog.patterns if catalog.any_keyword.search(lower) else catalog.unkeyed
+    for pattern in patterns:
         if public and pattern.browser_safe:
             continue
         if pattern.key_regex is not None and not pattern.key_regex.search(joined):

@@ -42,13 +42,15 @@ class _Kind(Record):
 
 
 @functools.cache
-def _catalog() -> tuple[str, frozenset[str], tuple[_Kind, ...]]:
+def _catalog() -> tuple[str, frozenset[str], _Names, tuple[_Kind, ...]]:
     catalog = data.catalog("secret-files")
     kinds = tuple(
         _Kind(k["description"], _Names.of(k["patterns"]), _Names.of(k["except"]))
         for k in catalog["kinds"]
     )
-    return catalog["env_file_prefix"], frozenset(catalog["env_template_suffixes"]), kinds
+    # Most paths are no kind's: one test of every kind's patterns at once rules them out.
+    anything = _Names.of([pattern for k in catalog["kinds"] for pattern in k["patterns"]])
+    return catalog["env_file_prefix"], frozenset(catalog["env_template_suffixes"]), anything, kinds
 
 
 # A wildcard source (COPY .env* ./) is judged by the secret files it would pick up.
@@ -68,12 +70,14 @@ def secret_file_kind(source: str) -> str | None:
 
 
 def _kind(path: str) -> str | None:
-    prefix, templates, kinds = _catalog()
+    prefix, templates, anything, kinds = _catalog()
     name = path.rsplit("/", 1)[-1]
     if name == prefix or (
         name.startswith(prefix + ".") and name[len(prefix) + 1 :] not in templates
     ):
         return "a dotenv file"
+    if not anything.match(path, name):
+        return None
     for kind in kinds:
         if kind.patterns.match(path, name) and not kind.exceptions.match(path, name):
             return kind.description
