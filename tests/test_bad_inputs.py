@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -164,3 +166,48 @@ def test_a_string_escape_python_rejects_but_libcst_reads(tmp_path: Path, capsys)
     code, _, err = lint(capsys, str(tmp_path))
     assert code in (0, 1)
     assert "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ('[[services]]\n  internal_port = 8080\n  [[services.ports]]\n    port = "²"\n',
+         ':5:5: FLY002 port must be a port number, not the string "²"'),
+        (f'[http_service]\n  internal_port = "{"7" * 5000}"\n  force_https = true\n',
+         ":3:3: FLY002 internal_port must be an integer, not the string"),
+    ],
+)  # fmt: skip
+def test_digits_int_cannot_read_are_not_a_port(text: str, finding: str, tmp_path, capsys):
+    """``"²".isdigit()`` is true and ``int("²")`` fails; so does ``int`` of 5,000 digits."""
+    (tmp_path / "fly.toml").write_text(f'app = "shop"\n{text}', encoding="utf-8")
+    code, out, err = lint(capsys, str(tmp_path))
+    assert (code, err) == (1, "")
+    assert finding in out
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [f"SECURE_HSTS_SECONDS = {'9' * 5000}", 'SECURE_HSTS_SECONDS = int(os.environ.get("H", "²"))'],
+)
+def test_a_number_python_cannot_read_in_django_settings(setting: str, tmp_path, capsys) -> None:
+    (tmp_path / "fly.toml").write_bytes(b'app = "shop"\n' + INSECURE)
+    (tmp_path / "settings.py").write_text(f"import os\n{setting}\n", encoding="utf-8")
+    code, out, err = lint(capsys, str(tmp_path))
+    assert (code, err) == (1, "")
+    assert "fly.toml:4:3: FLY201" in out
+
+
+def test_an_escape_python_warns_about_is_not_flylints_to_print(tmp_path: Path) -> None:
+    """Python warns on ``"\\e"`` (a SyntaxWarning shown by default since 3.12): linting the
+    file must not print Python's warning about the user's code."""
+    (tmp_path / "app.py").write_text(
+        'import requests\nPATTERN = "\\e[0m"\nrequests.get("https://billing.fly.dev/x")\n',
+        encoding="utf-8",
+    )
+    command = ["check", "--no-cache", "--format", "concise", "app.py"]
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "flylint", *command],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (1, "")
+    assert "app.py:3:1: FLY401" in result.stdout

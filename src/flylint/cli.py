@@ -39,9 +39,10 @@ class _HelpFormatter(argparse.HelpFormatter):
 
 @functools.cache
 def _terminal_width() -> int:
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit():
-        return max(int(columns), 40) - 2
+    try:
+        return max(int(os.environ.get("COLUMNS", "")), 40) - 2
+    except ValueError:  # unset, or not a number
+        pass
     try:
         return max(os.get_terminal_size(sys.__stdout__.fileno()).columns, 40) - 2
     except (AttributeError, ValueError, OSError):  # not a terminal, or no stdout at all

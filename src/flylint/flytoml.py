@@ -106,15 +106,21 @@ def parse(source: Source) -> FlyConfig | Diagnostic:
     return FlyConfig(source, data)
 
 
+def integer(text: str) -> int | None:
+    """The number a string of ASCII digits spells, as flyctl's ``strconv.Atoi`` reads one:
+    None for anything else, such as ``²`` (a digit to ``str.isdigit``, not to ``int``) or
+    more digits than a 64-bit integer holds (or ``int`` converts)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def port_number(value: Any) -> int | None:
     """A port as flyctl reads it: an integer, or a string of digits (seen in real configs)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return integer(value) if isinstance(value, str) else None
 
 
 def handlers(port: dict[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from flylint.apps import HstsSetting
+from flylint.flytoml import integer
 from flylint.lazy_regex import Regex
 from flylint.model import Span
 
@@ -122,12 +123,14 @@ def _integer(module: PythonModule, node: object) -> int | None:
     """An integer literal, or the default of ``int(os.environ.get("X", "31536000"))``."""
     import libcst as cst
 
-    if isinstance(node, cst.Integer):
-        return int(node.evaluated_value)
+    from flylint.python_source import literal
+
     if isinstance(node, cst.Call) and module.names(node.func) == {"int"} and node.args:
-        inner = node.args[0].value
-        if isinstance(inner, cst.Integer):
-            return int(inner.evaluated_value)
-        text = module.string(inner)
-        return int(text) if text and text.strip().isdigit() else None
+        node = node.args[0].value
+        if not isinstance(node, cst.Integer):
+            text = module.string(node)
+            return integer(text) if text else None
+    if isinstance(node, cst.Integer):
+        value = literal(node)
+        return value if isinstance(value, int) else None
     return None

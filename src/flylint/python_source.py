@@ -11,6 +11,7 @@ values are resolved through module constants, f-strings, concatenation, ``urljoi
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Iterator
 
 from flylint import data
@@ -127,10 +128,7 @@ class PythonModule:
         if node is None or depth > 20:
             return None
         if isinstance(node, cst.SimpleString):
-            try:
-                value = node.evaluated_value
-            except (SyntaxError, ValueError):  # an escape libcst accepts and Python does not
-                return None
+            value = literal(node)
             return value if isinstance(value, str) else None
         if isinstance(node, cst.ConcatenatedString):
             parts = [self.string(node.left, depth + 1), self.string(node.right, depth + 1)]
@@ -172,6 +170,19 @@ class PythonModule:
             if arg.keyword is not None and arg.keyword.value in keywords:
                 return arg.value
         return None
+
+
+def literal(node: cst.SimpleString | cst.Integer) -> object:
+    """The value of a string or integer literal; None where Python refuses it (an escape
+    libcst accepts and Python does not, more digits than ``int`` converts). Quietly: an
+    unknown escape warns on standard error (a SyntaxWarning since Python 3.12), and the
+    code is the user's to warn about, not flylint's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return node.evaluated_value
+        except (SyntaxError, ValueError):
+            return None
 
 
 # libcst needs ~50 µs per line: past this size a file is generated code, and parsing it

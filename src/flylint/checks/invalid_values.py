@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from flylint import data
 from flylint.context import FlyTomlContext
 from flylint.fly_schema import TOP, Entry, header, walk
-from flylint.flytoml import port_number
+from flylint.flytoml import integer, port_number
 from flylint.model import Diagnostic, Edit, Span
 from flylint.secrets import shown
 
@@ -115,8 +115,9 @@ def _coerced(entry: Entry, spec: str) -> Edit | None:
     text = value.strip().lower()
     if spec == "boolean" and text in ("true", "false"):
         return Edit(entry.path[:-1], entry.path[-1], text == "true")
-    if spec == "integer" and text.isdigit():
-        return Edit(entry.path[:-1], entry.path[-1], int(text))
+    number = integer(text)
+    if spec == "integer" and number is not None:
+        return Edit(entry.path[:-1], entry.path[-1], number)
     return None
 
 
