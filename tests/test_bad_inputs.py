@@ -211,3 +211,31 @@ def test_an_escape_python_warns_about_is_not_flylints_to_print(tmp_path: Path) -
     )  # fmt: skip
     assert (result.returncode, result.stderr) == (1, "")
     assert "app.py:3:1: FLY401" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "json", "sarif", "github"])
+def test_a_file_name_that_is_not_utf8(fmt: str, tmp_path: Path, capsys) -> None:
+    """Linux names are bytes: b"app\\xff" reaches Python as "app\\udcff", which no UTF-8
+    output can hold. Every format prints valid UTF-8; JSON keeps the name (as an escape a
+    JSON reader turns back into it), SARIF its bytes (percent-encoded)."""
+    directory = os.fsdecode(os.fsencode(tmp_path) + b"/app\xff")
+    try:
+        Path(directory).mkdir()
+    except (OSError, UnicodeError):
+        pytest.skip("this filesystem takes only UTF-8 names")
+    Path(directory, "Dockerfile").write_text(
+        "FROM node:20\nENV STRIPE_SECRET_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n", "utf-8"
+    )
+    code = main(["check", "--no-cache", "--format", fmt, directory])
+    out, err = capsys.readouterr()
+    assert (code, err) == (1, "")
+    out.encode("utf-8")  # strict: no lone surrogate
+    if fmt == "json":
+        (finding,) = json.loads(out)["findings"]
+        assert os.fsencode(finding["path"]).endswith(b"/app\xff/Dockerfile")
+    elif fmt == "sarif":
+        (result,) = json.loads(out)["runs"][0]["results"]
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri.endswith("/app%FF/Dockerfile")
+    else:
+        assert "app\\udcff" in out and "FLY103" in out

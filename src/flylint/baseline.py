@@ -15,6 +15,7 @@ from pathlib import Path
 from flylint import __version__
 from flylint.fingerprints import fingerprints
 from flylint.model import Diagnostic
+from flylint.output import json_text
 from flylint.registry import UsageError
 
 SCHEMA_VERSION = 1
@@ -27,7 +28,7 @@ def write(path: Path, diagnostics: list[Diagnostic], root: Path) -> None:
     ]
     document = {"schema_version": SCHEMA_VERSION, "flylint_version": __version__,
                 "findings": entries}  # fmt: skip
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = json_text(document)
     # Written whole or not at all: a temporary file in the same directory, then a rename.
     directory = path.parent if str(path.parent) else Path()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)

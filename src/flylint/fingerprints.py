@@ -31,5 +31,5 @@ def fingerprints(diagnostics: Iterable[Diagnostic], root: Path) -> list[str]:
         occurrence = seen[identity]
         seen[identity] += 1
         material = "\0".join((*identity, str(occurrence)))
-        result.append(hashlib.sha256(material.encode("utf-8")).hexdigest()[:32])
+        result.append(hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()[:32])
     return result

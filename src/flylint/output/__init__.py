@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flylint.lazy_regex import Regex
 from flylint.model import Report
 from flylint.records import Record
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
+
+_SURROGATE = Regex(r"[\ud800-\udfff]")
 
 
 class OutputOptions(Record):
@@ -16,6 +19,22 @@ class OutputOptions(Record):
     def __init__(self, root: Path, color: bool) -> None:
         self.root = root  # repository root: SARIF URIs are relative to it
         self.color = color  # ANSI colour (text format only, and only on a TTY)
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as a ``\\udcXX`` escape. A byte of a file
+    name that is not UTF-8 reaches Python as one, and UTF-8 output cannot hold it; a JSON
+    reader turns the escape back into the same character."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def json_text(document: object) -> str:
+    """``document`` as indented JSON, non-ASCII text kept readable."""
+    import json
+
+    return escape_surrogates(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def render(fmt: str, report: Report, options: OutputOptions) -> str:

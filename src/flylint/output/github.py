@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flylint import data
 from flylint.model import Report
-from flylint.output import OutputOptions
+from flylint.output import OutputOptions, escape_surrogates
 
 _COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -24,7 +24,7 @@ def render(report: Report, options: OutputOptions) -> str:
         info = rules[d.rule_id]
         span = d.span
         properties = [
-            f"file={_property(d.path.as_posix())}",
+            f"file={_property(escape_surrogates(d.path.as_posix()))}",
             f"line={span.line}",
             f"col={span.column}",
             f"endLine={span.end_line}",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from flylint import __version__, data
 from flylint.fingerprints import fingerprints
 from flylint.model import Report
-from flylint.output import OutputOptions
+from flylint.output import OutputOptions, json_text
 
 SCHEMA_VERSION = 1
 
@@ -49,4 +48,4 @@ def render(report: Report, options: OutputOptions) -> str:
             "by_level": dict(sorted(Counter(f["level"] for f in findings).items())),
         },
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -10,7 +10,7 @@ from flylint import __version__, data
 from flylint.data import RuleInfo
 from flylint.fingerprints import fingerprints, repo_path
 from flylint.model import Diagnostic, Notice, Report, Span
-from flylint.output import OutputOptions
+from flylint.output import OutputOptions, json_text
 from flylint.sources import PARSE_ERROR
 
 TYPE_CHECKING = False
@@ -53,7 +53,8 @@ def _artifact(path: Path, root: Path) -> dict[str, str]:
     relative = repo_path(path, root)
     if relative is None:  # outside the repository: an absolute URI
         return {"uri": path.resolve().as_uri()}
-    return {"uri": quote(relative), "uriBaseId": SRCROOT}
+    # The bytes of the name, percent-encoded: a name that is not UTF-8 keeps its bytes.
+    return {"uri": quote(os.fsencode(relative)), "uriBaseId": SRCROOT}
 
 
 def _region(span: Span) -> dict[str, int]:
@@ -142,4 +143,4 @@ def render(report: Report, options: OutputOptions) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_text(log)
