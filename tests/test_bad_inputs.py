@@ -239,3 +239,24 @@ def test_a_file_name_that_is_not_utf8(fmt: str, tmp_path: Path, capsys) -> None:
         assert uri.endswith("/app%FF/Dockerfile")
     else:
         assert "app\\udcff" in out and "FLY103" in out
+
+
+@pytest.mark.parametrize("named", ["app", "app/fly.toml"])
+def test_a_dockerfile_path_no_file_can_have(named: str, tmp_path, monkeypatch, capsys) -> None:
+    """TOML strings may hold a NUL or an escape sequence; a path with a NUL names no file,
+    and the warning about it must not drive the terminal."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "fly.toml").write_bytes(
+        b'app = "shop"\n[build]\n  dockerfile = "Docker\\u0000file\\u001b[2J"\n' + INSECURE
+    )
+    code, out, err = lint(capsys, named)
+    assert code == 1
+    assert "app/fly.toml:6:3: FLY201" in out
+    if named == "app":
+        assert err == (
+            "flylint: warning: app/fly.toml: [build] dockerfile names "
+            "app/Docker\\x00file\\x1b[2J, which does not exist\n"
+        )
+    else:
+        assert err == ""

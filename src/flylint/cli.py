@@ -178,11 +178,14 @@ def _check(args: argparse.Namespace) -> int:
         if args.fix and _fix(run):
             run = engine.lint(paths, selected, settings=settings, jobs=args.jobs)
     for missing in run.missing:
-        print(f"flylint: error: {missing}: no such file or directory", file=sys.stderr)
+        print(
+            f"flylint: error: {printable(str(missing))}: no such file or directory", file=sys.stderr
+        )
     for notice in run.report.notices:
         kind = "error" if notice.error else "warning"
-        where = printable(str(notice.path))  # a file name may hold control characters
-        print(f"flylint: {kind}: {where}: {notice.message}", file=sys.stderr)
+        # A file name, or a path a config names, may hold control characters.
+        where, message = printable(str(notice.path)), printable(notice.message)
+        print(f"flylint: {kind}: {where}: {message}", file=sys.stderr)
 
     cwd = Path.cwd()
     root = find_git_root(cwd) or cwd

@@ -134,7 +134,7 @@ def resolve(path: Path) -> Path:
     reading the file reports the loop."""
     try:
         return path.resolve()
-    except (RuntimeError, OSError):  # RuntimeError before Python 3.13
+    except (RuntimeError, OSError, ValueError):  # RuntimeError before 3.13; ValueError: NUL
         return Path.cwd() / path
 
 

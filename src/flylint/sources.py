@@ -79,6 +79,8 @@ def status(path: Path, known: os.stat_result | None = None) -> os.stat_result:
         status = path.stat() if known is None else known
     except OSError as exc:
         raise _refused(exc) from exc
+    except ValueError as exc:  # a NUL byte, from a config's ``dockerfile = "a\u0000b"``
+        raise Unreadable("no file name holds a NUL byte") from exc
     if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
         # A FIFO or a device would block the read or never end.
         raise Unreadable("not a regular file")
