@@ -260,3 +260,22 @@ def test_a_dockerfile_path_no_file_can_have(named: str, tmp_path, monkeypatch, c
         )
     else:
         assert err == ""
+
+
+@pytest.mark.parametrize("expression", ["+".join(["1"] * 600), " ".join(['"a"'] * 600)])
+def test_python_nested_deeper_than_libcst_walks(expression: str, tmp_path, capsys) -> None:
+    """Valid Python (CPython compiles it) whose tree libcst walks by recursion past
+    Python's limit: the file is skipped with a notice, and the run goes on."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "generated.py").write_text(
+        f'import requests\nURL = "https://billing.fly.dev"\nX = {expression}\nrequests.get(URL)\n',
+        encoding="utf-8",
+    )
+    code, out, err = lint(capsys, str(with_witness(tmp_path)))
+    assert code == 1
+    assert "witness/fly.toml:3:3: FLY201" in out
+    assert err == (
+        f"flylint: warning: {app / 'generated.py'}: "
+        "skipped: expressions nested too deeply to analyse\n"
+    )

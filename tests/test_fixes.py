@@ -89,6 +89,24 @@ def test_diff_shows_the_fix_and_writes_nothing(tmp_path: Path) -> None:
     assert (clean.returncode, clean.stdout) == (0, b"")
 
 
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_a_file_tomlkit_cannot_read_is_left_alone_with_a_reason(mode: str, tmp_path) -> None:
+    """tomllib reads arrays nested 150 deep; tomlkit, which --fix edits with, stops at
+    100: the file is not touched, and the user is told why its findings stay."""
+    nested = "[" * 150 + "]" * 150
+    text = f'app = "shop"\nlevels = {nested}\n[http_service]\n  force_https = false\n'
+    (tmp_path / "fly.toml").write_text(text, encoding="utf-8")
+    result = flylint(tmp_path, mode, "fly.toml")
+    # --fix goes on to print the findings left, --diff prints no diff.
+    assert result.returncode == (1 if mode == "--fix" else 0)
+    assert (b"fly.toml:4:3: FLY201" in result.stdout) == (mode == "--fix")
+    assert result.stderr.decode().startswith(
+        "flylint: warning: fly.toml: 2 findings not fixed: tomlkit, which --fix edits with, "
+        "cannot read it (TOML value nested more than 100 levels deep at line 2 col "
+    )
+    assert (tmp_path / "fly.toml").read_text(encoding="utf-8") == text
+
+
 def test_diff_masks_credentials_in_its_context_lines(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "fixes" / "fly402-monorepo", tmp_path / "repo")
     web = tmp_path / "repo" / "web" / "fly.toml"

@@ -227,10 +227,18 @@ def _count(findings: int, files: int | list) -> str:
     )
 
 
+def _warn(messages: list[str]) -> None:
+    from flylint.output.text import printable
+
+    for message in messages:
+        print(f"flylint: warning: {printable(message)}", file=sys.stderr)
+
+
 def _diff(run) -> int:
     from flylint import fixes
 
-    changes = fixes.plan(run.report.diagnostics, run.fly_tomls)
+    changes, unfixable = fixes.plan(run.report.diagnostics, run.fly_tomls)
+    _warn(unfixable)
     for change in changes:
         sys.stdout.write(fixes.diff(change))
     fixed = sum(change.fixed for change in changes)
@@ -243,7 +251,9 @@ def _fix(run) -> bool:
     from flylint import fixes
 
     fixed = files = 0
-    for change in fixes.plan(run.report.diagnostics, run.fly_tomls):
+    changes, unfixable = fixes.plan(run.report.diagnostics, run.fly_tomls)
+    _warn(unfixable)
+    for change in changes:
         try:
             fixes.write(change)
         except fixes.Conflict as exc:

@@ -195,6 +195,9 @@ class _Linter:
             return self._lint(job.target, job.file.content)
         except sources.Unreadable as exc:  # a Python file too large to analyse
             return Notice(job.target.path, str(exc), error=exc.error)
+        except RecursionError:  # libcst walks a tree by recursion: "1 + 1 + ..." 500 times
+            message = "skipped: expressions nested too deeply to analyse"
+            return Notice(job.target.path, message, error=False)
 
     def _lint(self, target: Target, content: bytes) -> FileResult:
         resolved = target.resolved

@@ -39,26 +39,33 @@ class Conflict(Exception):
     """The file changed on disk since it was read: it is left alone."""
 
 
-def plan(diagnostics: Iterable[Diagnostic], contents: dict[Path, bytes]) -> list[Change]:
+def plan(
+    diagnostics: Iterable[Diagnostic], contents: dict[Path, bytes]
+) -> tuple[list[Change], list[str]]:
     """The change each fly.toml needs for the fixable findings among ``diagnostics``,
     made to ``contents``, the bytes the findings were found in (``write`` refuses the
-    change if the file no longer holds them)."""
+    change if the file no longer holds them); and why the fixes of other files cannot
+    be made."""
     edits: dict[Path, list[Edit]] = {}
     for diagnostic in diagnostics:
         if diagnostic.fix is not None:
             edits.setdefault(diagnostic.path, []).append(diagnostic.fix)
     from tomlkit.exceptions import TOMLKitError
 
-    changes = []
+    changes, unfixable = [], []
     for path, wanted in edits.items():
         before = contents[path]
         try:
             after = apply(before, wanted)
-        except (UnicodeDecodeError, TOMLKitError):
-            continue  # tomllib read it, tomlkit does not: leave the file as it is
+        except (UnicodeDecodeError, TOMLKitError) as exc:
+            # tomllib read it and tomlkit does not (tomlkit stops at 100 nested levels).
+            count = f"{len(wanted)} finding{'' if len(wanted) == 1 else 's'}"
+            reason = f"tomlkit, which --fix edits with, cannot read it ({exc})"
+            unfixable.append(f"{path}: {count} not fixed: {reason}")
+            continue
         if after != before:
             changes.append(Change(path, before, after, len(wanted)))
-    return changes
+    return changes, unfixable
 
 
 def diff(change: Change) -> str:
