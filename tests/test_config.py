@@ -90,9 +90,17 @@ def test_explicit_config_file(project: Path, tmp_path: Path, capsys) -> None:
         ("[secrets]\nallow = []\n", "unknown configuration key secrets.allow"),
         ('select = "FLY1"\n', "select must be a list of strings"),
         ("[[secrets.extra-patterns]]\nid = 'x'\ndescription = 'x'\nregex = '('\n", "bad regex"),
+        ("[[secrets.extra-patterns]]\nid = 'x'\ndescription = 'x'\nregex = 1\n",
+         "x: regex must be a string"),
+        ("[[secrets.extra-patterns]]\nid = 'x'\ndescription = 'x'\nregex = 'a{99999999999}'\n",
+         "x: bad regex: the repetition number is too large"),
+        (f"[[secrets.extra-patterns]]\nid = 'x'\ndescription = 'x'\nregex = '{'(' * 3000}'\n",
+         "x: bad regex: maximum recursion depth exceeded"),
+        ("[[secrets.extra-patterns]]\nid = 'x'\ndescription = 'x'\nregex = '(acme_[a-z]{32})?'\n",
+         "x: the regex matches an empty string, so it would match every value"),
         ("select = [\n", "invalid TOML"),
     ],
-)
+)  # fmt: skip
 def test_configuration_errors_exit_2(project: Path, text: str, message: str, capsys) -> None:
     (project / "flylint.toml").write_text(text, encoding="utf-8")
     code, rules, err = lint(capsys, str(project))

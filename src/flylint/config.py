@@ -172,8 +172,15 @@ def _pattern(path: Path, raw: Any) -> ExtraPattern:
         raise UsageError(
             f"{path}: each secrets.extra-patterns entry needs exactly id, description, regex"
         )
+    where = f"{path}: secrets.extra-patterns {raw['id']}"
+    if not isinstance(raw["regex"], str):
+        raise UsageError(f"{where}: regex must be a string")
     try:
         regex = re.compile(raw["regex"])
-    except re.error as exc:
-        raise UsageError(f"{path}: secrets.extra-patterns {raw['id']}: bad regex: {exc}") from exc
+    except (re.error, OverflowError, RecursionError) as exc:  # "a{99999999999}", "((((..."
+        raise UsageError(f"{where}: bad regex: {exc}") from exc
+    if regex.search("") is not None:
+        raise UsageError(
+            f"{where}: the regex matches an empty string, so it would match every value"
+        )
     return ExtraPattern(str(raw["id"]), str(raw["description"]), regex)
