@@ -22,7 +22,9 @@ def _jobs(value: str) -> int:
         jobs = -1
     if jobs < 0:
         raise argparse.ArgumentTypeError(f"expected a number of processes, got {value!r}")
-    return jobs or os.cpu_count() or 1
+    # More workers than CPUs only costs memory and start-up: -j 400 would fork 400.
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(jobs, cpus or 1) if jobs else cpus or 1
 
 
 def _ids(value: str) -> list[str]:
@@ -109,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_jobs,
         default="0",
         metavar="N",
-        help="lint many files in N processes (default 0: one per CPU; 1: no workers)",
+        help="lint many files in N processes, at most one per CPU (default 0: one per CPU; "
+        "1: no workers)",
     )
     check.add_argument(
         "--no-cache",
