@@ -75,6 +75,23 @@ def test_extra_secret_patterns(project: Path, capsys) -> None:
     assert "0123456789abcdef" not in out
 
 
+def test_an_extra_pattern_counts_only_what_it_matches(project: Path, capsys) -> None:
+    """A zero-width match (a word boundary, a lookahead) is no credential: such a pattern
+    must not turn every value into one."""
+    (project / "deploy" / "fly.toml").write_text(
+        '[env]\n  NODE_ENV = "production"\n  PARTNER = "acme_0123456789abcdef"\n',
+        encoding="utf-8",
+    )
+    (project / "flylint.toml").write_text(
+        '[[secrets.extra-patterns]]\nid = "acme"\ndescription = "ACME partner key"\n'
+        "regex = '\\b(?=acme_[0-9a-f]{16})'\n",
+        encoding="utf-8",
+    )
+    code, rules, err = lint(capsys, str(project))
+    assert (code, err) == (0, "")
+    assert rules == []
+
+
 def test_explicit_config_file(project: Path, tmp_path: Path, capsys) -> None:
     other = tmp_path / "ci-flylint.toml"
     other.write_text('select = ["FLY201"]\n', encoding="utf-8")

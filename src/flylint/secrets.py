@@ -389,7 +389,8 @@ def find_secret(key: str | None, value: str) -> SecretMatch | None:
     if not isinstance(value, str) or not value.strip() or value.strip() in _settings.allowlist:
         return None
     for description, regex in _settings.extra:
-        if regex.search(value):
+        # A zero-width match ("\\b", a lookahead) holds no credential.
+        if any(match.end() > match.start() for match in regex.finditer(value)):
             return SecretMatch(description, mask(value.strip()))
     catalog = _catalog()
     words = key_words(key) if key else []

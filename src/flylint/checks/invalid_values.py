@@ -3,6 +3,7 @@ internet reaches and how (service tables, ports, handlers, force_https, TLS, hea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from flylint import data
@@ -28,9 +29,14 @@ _TYPE_NAMES = {
 }
 
 
+@functools.cache
+def _checked() -> frozenset[str]:
+    return frozenset(data.catalog("fly-settings")["invalid_value"]["checked"])
+
+
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     settings = data.catalog("fly-settings")["invalid_value"]
-    checked = frozenset(settings["checked"])
+    checked = _checked()
     for entry in walk(ctx.config.data):
         if entry.kind == "shape" and (
             _full(entry, array=False) in checked or _full(entry, array=True) in checked
@@ -44,14 +50,25 @@ def _check_key(ctx: FlyTomlContext, entry: Entry, settings: dict[str, Any]) -> I
     name, value = entry.name, entry.value
     spec = entry.table.types.get(name, "any")
     where = ctx.config.where(entry.path).entry
+    allowed = entry.table.enums.get(name)
+    folded = {str(a).lower() for a in allowed} if allowed is not None else set()
+    low, high = settings["port_range"]
     if not _type_ok(value, spec):
         message = f"{name} must be {_type_name(spec)}, not {_describe(value)}"
         if spec.startswith("array[") and isinstance(value, str):
-            message += f': write {name} = ["{shown(value)}"]'
-        yield _finding(ctx, entry, where, message, _coerced(entry, spec))
+            # The lone string in an array, unless that is no valid entry either.
+            advice = None
+            if allowed is None or value.lower() in folded:
+                advice = f'write {name} = ["{shown(value)}"]'
+            elif name == "handlers":
+                advice = settings["handler_advice"].get(value.lower())
+            message += f": {advice}" if advice else ""
+        fix = _coerced(entry, spec)
+        if fix is not None and name in settings["port_keys"] and not low <= fix.value <= high:
+            fix = None  # a number out of the port range would only trade one finding for another
+        yield _finding(ctx, entry, where, message, fix)
         return
     if name in settings["port_keys"]:
-        low, high = settings["port_range"]
         number = port_number(value)
         if number is None:
             yield _finding(
@@ -61,10 +78,8 @@ def _check_key(ctx: FlyTomlContext, entry: Entry, settings: dict[str, Any]) -> I
             yield _finding(
                 ctx, entry, where, f"{name} {number} is outside the port range {low}-{high}"
             )
-    allowed = entry.table.enums.get(name)
     if allowed is None:
         return
-    folded = {str(a).lower() for a in allowed}
     items = value if isinstance(value, list) else [value]
     for index, item in enumerate(items):
         if str(item).lower() in folded:
