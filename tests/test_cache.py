@@ -149,8 +149,8 @@ def test_a_change_a_coarse_clock_cannot_see_is_still_read(
 ) -> None:
     """On a filesystem with a coarse clock, a file rewritten in the same tick as it was
     linted keeps its whole stat signature: it was changed too recently to trust it."""
-    from flylint import cache
     from flylint.cli import main
+    from flylint.engine import cache
 
     def coarse(status: os.stat_result) -> tuple[int, int, int, int, int]:
         return (status.st_size, status.st_mtime_ns // 10**9 * 10**9, 0, 0, 0)

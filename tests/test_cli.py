@@ -11,7 +11,7 @@ import pytest
 
 from flylint import __version__
 from flylint.cli import main
-from flylint.sources import MAX_FILE_BYTES
+from flylint.files.reading import MAX_FILE_BYTES
 
 INSECURE = "[http_service]\n  internal_port = 8080\n  force_https = false\n"
 SECURE = (

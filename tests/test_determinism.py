@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flylint.engine import PARALLEL_MIN_FILES
+from flylint.engine.run import PARALLEL_MIN_FILES
 
 ROOT = Path(__file__).parent.parent
 

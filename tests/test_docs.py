@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from flylint import data, docs
 from flylint.cli import main
+from flylint.registry import docs, rule_data
 
 DOCS = Path(__file__).parent.parent / "docs" / "rules"
 
@@ -15,12 +15,16 @@ DOCS = Path(__file__).parent.parent / "docs" / "rules"
 def test_docs_match_rule_data() -> None:
     generated = docs.pages()
     on_disk = {path.name: path.read_text(encoding="utf-8") for path in DOCS.glob("*.md")}
-    assert sorted(on_disk) == sorted(generated), "run `python -m flylint.docs` to regenerate"
+    assert sorted(on_disk) == sorted(generated), (
+        "run `python -m flylint.registry.docs` to regenerate"
+    )
     for name, text in generated.items():
-        assert on_disk[name] == text, f"docs/rules/{name} is stale: run `python -m flylint.docs`"
+        assert on_disk[name] == text, (
+            f"docs/rules/{name} is stale: run `python -m flylint.registry.docs`"
+        )
 
 
-@pytest.mark.parametrize("rule_id", list(data.rules()))
+@pytest.mark.parametrize("rule_id", list(rule_data.rules()))
 def test_rule_command_prints_the_docs_page(rule_id: str, capsys) -> None:
     assert main(["rule", rule_id.lower()]) == 0
     assert capsys.readouterr().out == (DOCS / f"{rule_id}.md").read_text(encoding="utf-8")
@@ -29,7 +33,7 @@ def test_rule_command_prints_the_docs_page(rule_id: str, capsys) -> None:
 def test_rule_command_lists_every_rule(capsys) -> None:
     assert main(["rule", "--all"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert listed == list(data.rules())
+    assert listed == list(rule_data.rules())
 
 
 def test_unknown_rule_is_a_usage_error(capsys) -> None:
@@ -37,8 +41,8 @@ def test_unknown_rule_is_a_usage_error(capsys) -> None:
     assert "unknown rule 'FLY999'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("info", list(data.rules().values()), ids=lambda info: info.id)
-def test_rule_pages_explain_why_and_how(info: data.RuleInfo) -> None:
+@pytest.mark.parametrize("info", list(rule_data.rules().values()), ids=lambda info: info.id)
+def test_rule_pages_explain_why_and_how(info: rule_data.RuleInfo) -> None:
     page = docs.rule_page(info)
     for heading in ("## What it checks", "## Why is this bad?", "## Example", "## How to fix"):
         assert heading in page
@@ -46,11 +50,11 @@ def test_rule_pages_explain_why_and_how(info: data.RuleInfo) -> None:
 
 
 def test_compiled_rule_data_is_current() -> None:
-    snapshot = data._snapshot(data.data_dir())
-    sources = data._sources(data.data_dir())
-    assert snapshot is not None, "run `python -m flylint.data` to compile rules/"
-    assert snapshot == (data._digest(sources), data._parse(sources)), (
-        "rules/compiled.marshal is stale: run `python -m flylint.data`"
+    snapshot = rule_data._snapshot(rule_data.data_dir())
+    sources = rule_data._sources(rule_data.data_dir())
+    assert snapshot is not None, "run `python -m flylint.registry.rule_data` to compile rules/"
+    assert snapshot == (rule_data._digest(sources), rule_data._parse(sources)), (
+        "rules/compiled.marshal is stale: run `python -m flylint.registry.rule_data`"
     )
 
 
@@ -59,10 +63,10 @@ def test_an_edited_rule_file_wins_over_a_stale_compiled_copy(
 ) -> None:
     import shutil
 
-    rules = shutil.copytree(data.data_dir(), tmp_path / "rules")
+    rules = shutil.copytree(rule_data.data_dir(), tmp_path / "rules")
     page = rules / "FLY201.toml"
     page.write_text(page.read_text().replace("HTTP service does not", "Edited:"))
-    monkeypatch.setattr(data, "data_dir", lambda: rules)
-    assert data._raw.__wrapped__()["FLY201"]["summary"].startswith("Edited:")
-    data.compile_snapshot(rules)
-    assert data._snapshot(rules)[1]["FLY201"]["summary"].startswith("Edited:")
+    monkeypatch.setattr(rule_data, "data_dir", lambda: rules)
+    assert rule_data._raw.__wrapped__()["FLY201"]["summary"].startswith("Edited:")
+    rule_data.compile_snapshot(rules)
+    assert rule_data._snapshot(rules)[1]["FLY201"]["summary"].startswith("Edited:")

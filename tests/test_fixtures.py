@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flylint import data
 from flylint.cli import main
+from flylint.registry import rule_data
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(path.parent for path in FIXTURES.rglob("expected.txt"))
@@ -40,7 +40,7 @@ def _expected_rules(case: Path) -> set[str]:
     return {line.split(": ", 2)[1].split(" ", 1)[0] for line in lines}
 
 
-@pytest.mark.parametrize("rule_id", list(data.rules()))
+@pytest.mark.parametrize("rule_id", list(rule_data.rules()))
 def test_every_rule_has_bad_and_good_fixtures(rule_id: str) -> None:
     cases = [case for case in CASES if case.parent.name == rule_id]
     bad = [case for case in cases if case.name.startswith("bad")]

@@ -7,7 +7,7 @@ import fnmatch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from flylint import globs
+from flylint.support import globs
 
 TEXT = st.text(st.sampled_from("ab./"), max_size=8)
 PATTERN = st.text(st.sampled_from("ab./***?"), max_size=7)

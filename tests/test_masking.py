@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from flylint import dockerfile, sources
 from flylint.cli import main
-from flylint.discovery import classify
-from flylint.model import FileKind
+from flylint.detectors.secrets import find_secret
+from flylint.diagnostics import FileKind
+from flylint.files import dockerfile, reading
+from flylint.files.discovery import classify
 from flylint.output import FORMATS
-from flylint.secrets import find_secret
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,7 +35,7 @@ def _secret_values() -> list[str]:
     for path in sorted(p for base in INPUTS for p in base.rglob("*")):
         if not path.is_file() or classify(path.name) is not FileKind.DOCKERFILE:
             continue
-        parsed = dockerfile.parse(sources.read(path, FileKind.DOCKERFILE))
+        parsed = dockerfile.parse(reading.read(path, FileKind.DOCKERFILE))
         readers = {"ENV": dockerfile.env_settings, "ARG": dockerfile.arg_settings}
         for instruction in parsed.instructions:
             read = readers.get(instruction.keyword)

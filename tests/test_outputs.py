@@ -10,9 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from flylint import __version__, data
+from flylint import __version__
 from flylint.cli import main
-from flylint.python_source import MAX_PYTHON_CHARS
+from flylint.files.python import MAX_PYTHON_CHARS
+from flylint.registry import rule_data
 
 ROOT = Path(__file__).parent.parent
 APP = ROOT / "tests" / "fixtures" / "output" / "app"
@@ -60,7 +61,7 @@ def test_sarif_driver_describes_every_rule(capsys) -> None:
     driver = run_["tool"]["driver"]
     assert driver["name"] == "flylint"
     assert driver["semanticVersion"] == __version__
-    assert [rule["id"] for rule in driver["rules"]] == list(data.rules())
+    assert [rule["id"] for rule in driver["rules"]] == list(rule_data.rules())
     for rule in driver["rules"]:
         assert "security" in rule["properties"]["tags"]
         assert float(rule["properties"]["security-severity"]) > 0

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from flylint.sources import normalize
-from flylint.toml_locations import KeyPath, Located, locate
+from flylint.files.reading import normalize
+from flylint.files.toml_locations import KeyPath, Located, locate
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from flylint import data
-from flylint.secrets import find_secret, mask
+from flylint.detectors.secrets import find_secret, mask
+from flylint.registry import rule_data
 
-CATALOG = data.catalog("secrets")
+CATALOG = rule_data.catalog("secrets")
 # A Supabase-style anon key: a JWT that is public by design.
 ANON_JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJmbHlsaW50Iiwicm9sZSI6ImFub24ifQ."

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flylint import __version__
-from flylint.registry import UsageError
+from flylint.registry.selection import UsageError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -151,26 +151,29 @@ def _use_color(stream) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from flylint import config, engine, registry, secrets
-    from flylint.discovery import find_git_root
+    from flylint.detectors import secrets
+    from flylint.engine import run as engine
+    from flylint.files.discovery import find_git_root
     from flylint.output import OutputOptions, render
     from flylint.output.text import printable
+    from flylint.registry import selection
+    from flylint.repository import settings as config_files
 
     start = args.stdin_filename or (args.paths[0] if args.paths else Path())
-    config_path = args.config or config.find(start)
-    settings = config.load(config_path) if config_path else config.Config()
+    config_path = args.config or config_files.find(start)
+    settings = config_files.load(config_path) if config_path else config_files.Config()
     secrets.configure(
         settings.allowlist, tuple((p.description, p.regex) for p in settings.extra_patterns)
     )
-    selected = registry.select(
+    selected = selection.select(
         args.select if args.select is not None else settings.select,
         [*settings.ignore, *args.ignore],
     )
     if args.stdin_filename is not None:
         if args.paths:
-            raise registry.UsageError("--stdin-filename lints standard input: pass no PATH")
+            raise selection.UsageError("--stdin-filename lints standard input: pass no PATH")
         if args.fix or args.diff:
-            raise registry.UsageError("--fix and --diff change files on disk, not stdin")
+            raise selection.UsageError("--fix and --diff change files on disk, not stdin")
         buffer = (args.stdin_filename, sys.stdin.buffer.read())
         run = engine.lint([], selected, stdin=buffer, settings=settings)
     else:
@@ -193,7 +196,7 @@ def _check(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     root = find_git_root(cwd) or cwd
     if args.baseline is not None:
-        from flylint import baseline
+        from flylint.engine import baseline
 
         report = run.report
         if not args.baseline.exists():
@@ -285,9 +288,9 @@ def _server() -> int:
 
 
 def _rule(args: argparse.Namespace) -> int:
-    from flylint import data, docs
+    from flylint.registry import docs, rule_data
 
-    known = data.rules()
+    known = rule_data.rules()
     if args.all or not args.rule_id:
         for info in known.values():
             print(f"{info.id}  {info.name:<28} {info.summary}")
@@ -307,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
         return int(exc.code or 0)
-    from flylint import cache
+    from flylint.engine import cache
 
     cache.configure(None if getattr(args, "no_cache", False) else cache.default_dir())
     try:

@@ -15,8 +15,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from flylint.model import Diagnostic, Edit, FileKind
-from flylint.records import Record
+from flylint.diagnostics import Diagnostic, Edit, FileKind
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -85,11 +85,12 @@ def diff(change: Change) -> str:
 
 def _masked(path: Path, content: bytes) -> str:
     """The file's text with each credential value replaced by its masked form."""
-    from flylint import flytoml, secrets, sources
+    from flylint.detectors import secrets
+    from flylint.files import fly_toml, reading
 
-    source = sources.decode(path, FileKind.FLY_TOML, content)
-    config = flytoml.parse(source) if isinstance(source, sources.Source) else source
-    if not isinstance(config, flytoml.FlyConfig):
+    source = reading.decode(path, FileKind.FLY_TOML, content)
+    config = fly_toml.parse(source) if isinstance(source, reading.Source) else source
+    if not isinstance(config, fly_toml.FlyConfig):
         return content.decode("utf-8", "replace")
     lines = config.source.text.split("\n")
     for key_path, located in config.locations.items():

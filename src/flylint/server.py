@@ -12,9 +12,13 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from flylint import __version__, config, data, engine, registry, secrets
-from flylint.discovery import classify
-from flylint.model import Diagnostic
+from flylint import __version__
+from flylint.detectors import secrets
+from flylint.diagnostics import Diagnostic
+from flylint.engine import run
+from flylint.files.discovery import classify
+from flylint.registry import rule_data, selection
+from flylint.repository import settings
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -37,7 +41,7 @@ def _utf16(line: str, column: int) -> int:
 
 
 def _lsp(d: Diagnostic, lines: list[str]) -> types.Diagnostic:
-    info = data.rules()[d.rule_id]
+    info = rule_data.rules()[d.rule_id]
 
     def position(line: int, column: int) -> types.Position:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -61,21 +65,21 @@ def lint_document(path: Path, text: str) -> list[types.Diagnostic]:
     if classify(path.name) is None:
         return []
     try:
-        found = config.find(path)
-        settings = config.load(found) if found else config.Config()
-        selected = registry.select(settings.select, settings.ignore)
-    except registry.UsageError as exc:
+        found = settings.find(path)
+        config = settings.load(found) if found else settings.Config()
+        selected = selection.select(config.select, config.ignore)
+    except selection.UsageError as exc:
         server.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Error, message=f"flylint: {exc}")
         )
         return []
     secrets.configure(
-        settings.allowlist, tuple((p.description, p.regex) for p in settings.extra_patterns)
+        config.allowlist, tuple((p.description, p.regex) for p in config.extra_patterns)
     )
-    run = engine.lint([], selected, stdin=(path, text.encode("utf-8")), settings=settings)
+    outcome = run.lint([], selected, stdin=(path, text.encode("utf-8")), settings=config)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
     mine = path.resolve()
-    return [_lsp(d, lines) for d in run.report.diagnostics if d.path.resolve() == mine]
+    return [_lsp(d, lines) for d in outcome.report.diagnostics if d.path.resolve() == mine]
 
 
 def _publish(uri: str) -> None:

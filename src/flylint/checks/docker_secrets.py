@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flylint.context import DockerfileContext
-from flylint.dockerfile import arg_settings, env_settings
-from flylint.model import Diagnostic
-from flylint.secrets import find_secret, is_secret_name
+from flylint.checks.context import DockerfileContext
+from flylint.detectors.secrets import find_secret, is_secret_name
+from flylint.diagnostics import Diagnostic
+from flylint.files.dockerfile import arg_settings, env_settings
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flylint.context import FlyTomlContext
-from flylint.model import Diagnostic
-from flylint.secrets import SecretMatch, find_secret
+from flylint.checks.context import FlyTomlContext
+from flylint.detectors.secrets import SecretMatch, find_secret
+from flylint.diagnostics import Diagnostic
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from flylint.context import PythonContext
-from flylint.model import Diagnostic
-from flylint.python_source import calls_catalog
-from flylint.secrets import find_secret
+from flylint.checks.context import PythonContext
+from flylint.detectors.secrets import find_secret
+from flylint.diagnostics import Diagnostic
+from flylint.files.python import calls_catalog
 
 _TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
 

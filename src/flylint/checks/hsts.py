@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from flylint.context import FlyTomlContext
-from flylint.flytoml import FlyConfig, handlers, port_number
-from flylint.lazy_regex import Regex
-from flylint.model import Diagnostic, Edit
-from flylint.records import Record
-from flylint.toml_locations import KeyPath
+from flylint.checks.context import FlyTomlContext
+from flylint.diagnostics import Diagnostic, Edit
+from flylint.files.fly_toml import FlyConfig, handlers, port_number
+from flylint.files.toml_locations import KeyPath
+from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

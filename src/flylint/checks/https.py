@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flylint.context import FlyTomlContext
-from flylint.flytoml import handlers, port_number
-from flylint.model import Diagnostic, Edit
+from flylint.checks.context import FlyTomlContext
+from flylint.diagnostics import Diagnostic, Edit
+from flylint.files.fly_toml import handlers, port_number
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:

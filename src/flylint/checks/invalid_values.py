@@ -6,12 +6,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from flylint import data
-from flylint.context import FlyTomlContext
-from flylint.fly_schema import TOP, Entry, header, walk
-from flylint.flytoml import integer, port_number
-from flylint.model import Diagnostic, Edit, Span
-from flylint.secrets import shown
+from flylint.checks.context import FlyTomlContext
+from flylint.detectors.secrets import shown
+from flylint.diagnostics import Diagnostic, Edit, Span
+from flylint.files.fly_schema import TOP, Entry, header, walk
+from flylint.files.fly_toml import integer, port_number
+from flylint.registry import rule_data
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,11 +31,11 @@ _TYPE_NAMES = {
 
 @functools.cache
 def _checked() -> frozenset[str]:
-    return frozenset(data.catalog("fly-settings")["invalid_value"]["checked"])
+    return frozenset(rule_data.catalog("fly-settings")["invalid_value"]["checked"])
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
-    settings = data.catalog("fly-settings")["invalid_value"]
+    settings = rule_data.catalog("fly-settings")["invalid_value"]
     checked = _checked()
     for entry in walk(ctx.config.data):
         if entry.kind == "shape" and (

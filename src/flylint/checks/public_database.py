@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from flylint import data
-from flylint.context import FlyTomlContext
-from flylint.flytoml import handlers, port_number
-from flylint.model import Diagnostic, Span
-from flylint.toml_locations import KeyPath
+from flylint.checks.context import FlyTomlContext
+from flylint.diagnostics import Diagnostic, Span
+from flylint.files.fly_toml import handlers, port_number
+from flylint.files.toml_locations import KeyPath
+from flylint.registry import rule_data
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @functools.cache
 def _catalog() -> tuple[dict[int, str], dict[str, str], frozenset[str]]:
-    catalog = data.catalog("databases")
+    catalog = rule_data.catalog("databases")
     ports = {int(port): engine for port, engine in catalog["ports"].items()}
     return ports, catalog["images"], frozenset(catalog["postgres_handlers"])
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from flylint import addresses
-from flylint.apps import App, Project
-from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
-from flylint.model import Diagnostic, Edit
+from flylint.checks.context import DockerfileContext, FlyTomlContext, PythonContext
+from flylint.detectors import addresses
+from flylint.diagnostics import Diagnostic, Edit
+from flylint.repository.apps import App, Project
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
@@ -25,7 +25,7 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
-    from flylint.dockerfile import env_settings  # not needed by fly.toml-only runs
+    from flylint.files.dockerfile import env_settings  # not needed by fly.toml-only runs
 
     for instruction in ctx.dockerfile.instructions:
         if instruction.keyword != "ENV":
@@ -41,7 +41,7 @@ def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
     import libcst as cst
 
-    from flylint.python_source import calls_catalog
+    from flylint.files.python import calls_catalog
 
     module = ctx.module
     catalog = calls_catalog()["database"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from flylint import data, globs
-from flylint.context import DockerfileContext
-from flylint.dockerfile import Instruction
-from flylint.model import Diagnostic, Span
-from flylint.records import Record
+from flylint.checks.context import DockerfileContext
+from flylint.diagnostics import Diagnostic, Span
+from flylint.files.dockerfile import Instruction
+from flylint.registry import rule_data
+from flylint.support import globs
+from flylint.support.records import Record
 
 
 class _Names(Record):
@@ -43,7 +44,7 @@ class _Kind(Record):
 
 @functools.cache
 def _catalog() -> tuple[str, frozenset[str], _Names, tuple[_Kind, ...]]:
-    catalog = data.catalog("secret-files")
+    catalog = rule_data.catalog("secret-files")
     kinds = tuple(
         _Kind(k["description"], _Names.of(k["patterns"]), _Names.of(k["except"]))
         for k in catalog["kinds"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flylint import addresses
-from flylint.context import PythonContext
-from flylint.model import Diagnostic
-from flylint.python_source import calls_catalog
+from flylint.checks.context import PythonContext
+from flylint.detectors import addresses
+from flylint.diagnostics import Diagnostic
+from flylint.files.python import calls_catalog
 
 
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:

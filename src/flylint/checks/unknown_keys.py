@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from flylint import data
-from flylint.context import FlyTomlContext
-from flylint.fly_schema import Entry, Table, header, schema, walk
-from flylint.model import Diagnostic
-from flylint.secrets import shown
+from flylint.checks.context import FlyTomlContext
+from flylint.detectors.secrets import shown
+from flylint.diagnostics import Diagnostic
+from flylint.files.fly_schema import Entry, Table, header, schema, walk
+from flylint.registry import rule_data
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
@@ -34,7 +34,7 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 
 
 def _advice(entry: Entry) -> str:
-    advice = data.catalog("fly-settings")["unknown_key_advice"].get(entry.table.path, {})
+    advice = rule_data.catalog("fly-settings")["unknown_key_advice"].get(entry.table.path, {})
     if entry.name in advice:
         return f"flyctl ignores it; {advice[entry.name]}"
     effect = "none of its settings apply" if _table_like(entry.value) else "it has no effect"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flylint.lazy_regex import Regex
-from flylint.model import Report
-from flylint.records import Record
+from flylint.diagnostics import Report
+from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
 

@@ -6,7 +6,7 @@ Notices (files not linted) are not printed here: the CLI reports them on standar
 
 from __future__ import annotations
 
-from flylint.model import Report
+from flylint.diagnostics import Report
 from flylint.output import OutputOptions
 from flylint.output.text import printable
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flylint import data
-from flylint.model import Report
+from flylint.diagnostics import Report
 from flylint.output import OutputOptions, escape_surrogates
+from flylint.registry import rule_data
 
 _COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -18,7 +18,7 @@ def _property(text: str) -> str:
 
 
 def render(report: Report, options: OutputOptions) -> str:
-    rules = data.rules()
+    rules = rule_data.rules()
     lines = []
     for d in report.diagnostics:
         info = rules[d.rule_id]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flylint import __version__, data
-from flylint.fingerprints import fingerprints
-from flylint.model import Report
+from flylint import __version__
+from flylint.diagnostics import Report
 from flylint.output import OutputOptions, json_text
+from flylint.output.fingerprints import fingerprints
+from flylint.registry import rule_data
 
 SCHEMA_VERSION = 1
 
 
 def render(report: Report, options: OutputOptions) -> str:
-    rules = data.rules()
+    rules = rule_data.rules()
     findings = [
         {
             "rule": d.rule_id,

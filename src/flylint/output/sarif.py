@@ -6,12 +6,13 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from flylint import __version__, data
-from flylint.data import RuleInfo
-from flylint.fingerprints import fingerprints, repo_path
-from flylint.model import Diagnostic, Notice, Report, Span
+from flylint import __version__
+from flylint.diagnostics import Diagnostic, Notice, Report, Span
+from flylint.files.reading import PARSE_ERROR
 from flylint.output import OutputOptions, json_text
-from flylint.sources import PARSE_ERROR
+from flylint.output.fingerprints import fingerprints, repo_path
+from flylint.registry import rule_data
+from flylint.registry.rule_data import RuleInfo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def _notice(notice: Notice, root: Path) -> dict[str, Any]:
 
 
 def render(report: Report, options: OutputOptions) -> str:
-    rules = data.rules()
+    rules = rule_data.rules()
     index = {rule_id: i for i, rule_id in enumerate(rules)}
     everything = report.diagnostics + report.suppressed
     results = [

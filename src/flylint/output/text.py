@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from itertools import groupby
 
-from flylint import data
-from flylint.model import Report
+from flylint.diagnostics import Report
 from flylint.output import OutputOptions
+from flylint.registry import rule_data
 
 _COLORS = {"error": "31", "warning": "33", "note": "36", "bold": "1", "dim": "2"}
 
@@ -34,7 +34,7 @@ def render(report: Report, options: OutputOptions) -> str:
     def paint(text: str, style: str) -> str:
         return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if options.color else text
 
-    rules = data.rules()
+    rules = rule_data.rules()
     out: list[str] = []
     for path, group in groupby(report.diagnostics, key=lambda d: d.path):
         findings = list(group)
@@ -53,7 +53,9 @@ def render(report: Report, options: OutputOptions) -> str:
     files = len({d.path for d in report.diagnostics})
     checked = _plural(report.files_checked, "file")
     if report.diagnostics:
-        detail = ", ".join(_plural(levels[level], level) for level in data.LEVELS if levels[level])
+        detail = ", ".join(
+            _plural(levels[level], level) for level in rule_data.LEVELS if levels[level]
+        )
         summary = (
             f"Found {_plural(len(report.diagnostics), 'problem')} ({detail}) in "
             f"{_plural(files, 'file')} ({checked} checked)."

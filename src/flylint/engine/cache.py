@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from flylint import __version__
-from flylint.records import Record
+from flylint.support.records import Record
 
 try:  # hashlib's own BLAKE2; importing hashlib itself costs ~10 ms of start-up
     from _blake2 import blake2b

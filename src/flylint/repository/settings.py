@@ -8,7 +8,7 @@ names one. Unknown keys and rule ids are errors (exit 2), never silently ignored
     own-apps = ["shop-staging"]          # also this app's own names (no FLY401/FLY402)
     [tool.flylint.per-file-ignores]
     "scripts/**" = ["FLY106"]
-    [tool.flylint.secrets]
+    [tool.flylint.detectors.secrets]
     allowlist = ["demo-Pass-2024"]       # values that are never reported
     extra-patterns = [{ id = "acme", description = "ACME API key", regex = "acme_[a-z0-9]{32}" }]
 """
@@ -21,9 +21,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from flylint import toml_parser
-from flylint.records import Record
-from flylint.registry import UsageError, expand
+from flylint.registry.selection import UsageError, expand
+from flylint.support import toml_parser
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,11 +7,11 @@ flylint keeps for rewriting files (``--fix``), where comments and layout must su
 
 from __future__ import annotations
 
-from flylint import toml_parser
-from flylint.lazy_regex import Regex
-from flylint.model import Diagnostic, Span
-from flylint.sources import PARSE_ERROR, Source
-from flylint.toml_locations import KeyPath, Located, locate
+from flylint.diagnostics import Diagnostic, Span
+from flylint.files.reading import PARSE_ERROR, Source
+from flylint.files.toml_locations import KeyPath, Located, locate
+from flylint.support import toml_parser
+from flylint.support.lazy_regex import Regex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ import functools
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
-from flylint import data
-from flylint.records import Record
-from flylint.toml_locations import KeyPath
+from flylint.files.toml_locations import KeyPath
+from flylint.registry import rule_data
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class Entry(Record):
 @functools.cache
 def schema() -> dict[str, Table]:
     tables = {}
-    for path, raw in data.catalog("fly-schema")["tables"].items():
+    for path, raw in rule_data.catalog("fly-schema")["tables"].items():
         declared = raw.get("tables", [])
         tables[path] = Table(
             path=path,

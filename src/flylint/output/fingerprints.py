@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from flylint.model import Diagnostic
+from flylint.diagnostics import Diagnostic
 
 
 def repo_path(path: Path, root: Path) -> str | None:

@@ -6,8 +6,8 @@ import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
-from flylint import data
-from flylint.model import FileKind
+from flylint.diagnostics import FileKind
+from flylint.registry import rule_data
 
 
 class UsageError(Exception):
@@ -16,7 +16,7 @@ class UsageError(Exception):
 
 def expand(selector: str) -> set[str]:
     """Rule ids a selector names: ``ALL``, a full id, or an id prefix such as ``FLY1``."""
-    known = data.rules()
+    known = rule_data.rules()
     token = selector.strip().upper()
     if token == "ALL":
         return set(known)
@@ -27,7 +27,7 @@ def expand(selector: str) -> set[str]:
 
 
 def select(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> frozenset[str]:
-    chosen = set(data.rules()) if select is None else set()
+    chosen = set(rule_data.rules()) if select is None else set()
     for selector in select or ():
         chosen |= expand(selector)
     for selector in ignore:
@@ -38,7 +38,7 @@ def select(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> frozense
 def checks_for(kind: FileKind, selected: frozenset[str]) -> list:
     """The ``check_<kind>`` functions that can report a selected rule for files of ``kind``."""
     modules: dict[str, ModuleType] = {}
-    for info in data.rules().values():
+    for info in rule_data.rules().values():
         if (
             info.module
             and info.id in selected

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from flylint.lazy_regex import Regex
-from flylint.model import Diagnostic, Span
-from flylint.records import Record
+from flylint.diagnostics import Diagnostic, Span
+from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
 
 BAD_SUPPRESSION = "FLY003"
 _COMMENT = Regex(r"#\s*flylint:\s*ignore\b(?:\[(?P<ids>[^\]\n]*)\])?", re.IGNORECASE)

@@ -14,11 +14,12 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flylint import cache, data, registry, sources, suppressions
-from flylint.apps import App, Project
-from flylint.config import Config
-from flylint.context import DockerfileContext, FlyTomlContext, PythonContext
-from flylint.discovery import (
+from flylint.checks.context import DockerfileContext, FlyTomlContext, PythonContext
+from flylint.diagnostics import Diagnostic, FileKind, Notice, Report
+from flylint.engine import cache, suppressions
+from flylint.engine.results import FileResult, decode, encode
+from flylint.files import reading
+from flylint.files.discovery import (
     Discovery,
     Target,
     classify_explicit,
@@ -26,28 +27,29 @@ from flylint.discovery import (
     discover,
     resolve,
 )
-from flylint.model import Diagnostic, FileKind, Notice, Report
-from flylint.records import Record
-from flylint.results import FileResult, decode, encode
+from flylint.registry import rule_data, selection
+from flylint.repository.apps import App, Project
+from flylint.repository.settings import Config
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from flylint.flytoml import FlyConfig
+    from flylint.files.fly_toml import FlyConfig
 
 # Below this many Dockerfiles and Python files, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 200
 
 
-def _parse_dockerfile(source: sources.Source) -> object:
-    from flylint import dockerfile  # imported only when there is a Dockerfile
+def _parse_dockerfile(source: reading.Source) -> object:
+    from flylint.files import dockerfile  # imported only when there is a Dockerfile
 
     return dockerfile.parse(source)
 
 
-def _parse_python(source: sources.Source) -> object:
-    from flylint import python_source  # imported only when there is a Python file
+def _parse_python(source: reading.Source) -> object:
+    from flylint.files import python  # imported only when there is a Python file
 
-    return python_source.parse(source)  # None for files the pre-check rules out
+    return python.parse(source)  # None for files the pre-check rules out
 
 
 class Run:
@@ -109,12 +111,12 @@ class _Files:
         buffer = self.overrides.get(resolved) if self.overrides else None
         if buffer is not None:
             return _File(None, self._digest(buffer), buffer)
-        signature = cache.signature(sources.status(path, status))
+        signature = cache.signature(reading.status(path, status))
         if not content:
             known = self.index.entry(resolved)
             if known is not None and known.signature == signature:  # None: not trusted
                 return _File(signature, known.digest, None, known)
-        data = sources.read_checked(path)
+        data = reading.read_checked(path)
         return _File(signature, self._digest(data), data)
 
     def _digest(self, data: bytes) -> bytes:
@@ -173,7 +175,7 @@ class _Store:
             if file.content is None:  # the cache knew the bytes, not this result of them
                 file = self.files.get(path, resolved, content=True)
                 key = self.key(target.kind.value, str(path), resolved, file.digest)
-        except sources.Unreadable as exc:
+        except reading.Unreadable as exc:
             return Notice(path, str(exc), error=exc.error)
         return _Job(target, file, key)
 
@@ -186,14 +188,14 @@ class _Linter:
         self.project = project
         self.owners = owners
         self.selected = selected
-        self.known = tuple(data.rules())
+        self.known = tuple(rule_data.rules())
         self.checks: dict[FileKind, list[Callable]] = {}
 
     def run(self, job: _Job) -> FileResult | Notice:
         assert job.file.content is not None  # a job's file is always read
         try:
             return self._lint(job.target, job.file.content)
-        except sources.Unreadable as exc:  # a Python file too large to analyse
+        except reading.Unreadable as exc:  # a Python file too large to analyse
             return Notice(job.target.path, str(exc), error=exc.error)
         except RecursionError:  # libcst walks a tree by recursion: "1 + 1 + ..." 500 times
             message = "skipped: expressions nested too deeply to analyse"
@@ -201,12 +203,12 @@ class _Linter:
 
     def _lint(self, target: Target, content: bytes) -> FileResult:
         resolved = target.resolved
-        source = sources.decode(target.path, target.kind, content)
+        source = reading.decode(target.path, target.kind, content)
         if isinstance(source, Diagnostic):
             return FileResult(target.path, [source], [], [], [])
         marks, problems = suppressions.scan(target.path, source.text, self.known)
         if target.kind is FileKind.PYTHON:
-            from flylint import frameworks  # imported only when there is a Python file
+            from flylint.repository import frameworks  # imported only when there is a Python file
 
             module = _parse_python(source)
             if module is None or isinstance(module, Diagnostic):
@@ -221,7 +223,7 @@ class _Linter:
             context = DockerfileContext(dockerfile, self.owners.get(resolved), self.project)
         if target.kind not in self.checks:
             # Rule modules of a kind are imported only when a file of that kind is linted.
-            self.checks[target.kind] = registry.checks_for(target.kind, self.selected)
+            self.checks[target.kind] = selection.checks_for(target.kind, self.selected)
         found = [d for check in self.checks[target.kind] for d in check(context)]
         return FileResult(target.path, found, problems, marks, hsts)
 
@@ -280,11 +282,12 @@ def _salt(selected: frozenset[str], settings: Config, project: Project) -> str:
     """Everything every file's result depends on besides its own bytes."""
     if cache.active().directory is None:
         return ""
-    package = Path(__file__).parent
-    rules = data.data_dir()
+    package = Path(__file__).parent.parent
+    rules = rule_data.data_dir()
+    folders = [package, *(p for p in package.iterdir() if p.is_dir())]
     parts = [
         # In a source checkout, editing code or rule data must not serve stale results.
-        cache.tree_signature(package, package / "checks", rules, rules / "catalogs"),
+        cache.tree_signature(*folders, rules, rules / "catalogs"),
         ",".join(sorted(selected)),
         repr(sorted(settings.allowlist)),
         repr([(p.id, p.description, p.regex.pattern) for p in settings.extra_patterns]),
@@ -297,7 +300,7 @@ def _salt(selected: frozenset[str], settings: Config, project: Project) -> str:
 
 
 def _ignored(config: Config, path: Path) -> set[str]:
-    return {rule for selector in config.ignored_for(path) for rule in registry.expand(selector)}
+    return {rule for selector in config.ignored_for(path) for rule in selection.expand(selector)}
 
 
 def _gather(
@@ -382,7 +385,7 @@ def _read_apps(
         linted = not target.context
         try:
             file = files.get(target.path, target.resolved, content=True, status=target.status)
-        except sources.Unreadable as exc:
+        except reading.Unreadable as exc:
             if linted:
                 report.notices.append(Notice(target.path, str(exc), error=exc.error))
             continue
@@ -390,7 +393,7 @@ def _read_apps(
         assert content is not None  # get(content=True) reads the file
         if linted:
             report.files_checked += 1
-        source = sources.decode(target.path, target.kind, content)
+        source = reading.decode(target.path, target.kind, content)
         if isinstance(source, Diagnostic):
             if linted:
                 broken.append(FileResult(target.path, [source], [], [], []))
@@ -401,7 +404,7 @@ def _read_apps(
                 marks, problems = suppressions.scan(target.path, source.text, known)
                 broken.append(FileResult(target.path, [config], problems, marks, []))
             continue
-        from flylint import frameworks  # a run without a fly.toml never imports it
+        from flylint.repository import frameworks  # a run without a fly.toml never imports it
 
         app = App(config, frameworks.hsts_settings(config.source.path.parent))
         apps.append((app, target.explicit))
@@ -411,16 +414,16 @@ def _read_apps(
 
 
 def _parse_fly_toml(
-    source: sources.Source, file: _File, resolved: str, index: cache.Index
+    source: reading.Source, file: _File, resolved: str, index: cache.Index
 ) -> FlyConfig | Diagnostic:
     """The fly.toml in ``source``: the document the cache kept of these bytes, else parsed
     (and kept)."""
-    from flylint import flytoml  # a run without a fly.toml never imports it
+    from flylint.files import fly_toml  # a run without a fly.toml never imports it
 
     document = index.document(resolved, file.digest)
     if document is not None:
-        return flytoml.FlyConfig(source, document)
-    config = flytoml.parse(source)
+        return fly_toml.FlyConfig(source, document)
+    config = fly_toml.parse(source)
     if not isinstance(config, Diagnostic):
         index.keep_document(resolved, file.digest, config.data)
     return config
@@ -434,7 +437,7 @@ def _dockerfile(path: Path | None, files: _Files, content: bool) -> tuple[bytes,
         return b"", None
     try:
         file = files.get(path, str(resolve(path)), content)
-    except sources.Unreadable:
+    except reading.Unreadable:
         return b"\0unreadable", None
     return file.digest, file.content
 
@@ -461,11 +464,11 @@ def _lint_fly_toml(
         return result
     mark, dockerfile_bytes = _dockerfile(dockerfile_path, store.files, content=True)
     if dockerfile_bytes and dockerfile_path is not None:
-        source = sources.decode(dockerfile_path, FileKind.DOCKERFILE, dockerfile_bytes)
+        source = reading.decode(dockerfile_path, FileKind.DOCKERFILE, dockerfile_bytes)
         parsed = source if isinstance(source, Diagnostic) else _parse_dockerfile(source)
         app.dockerfile = None if isinstance(parsed, Diagnostic) else parsed  # type: ignore[assignment]
     context = FlyTomlContext(app.config, app, project)
-    checks = registry.checks_for(FileKind.FLY_TOML, selected)
+    checks = selection.checks_for(FileKind.FLY_TOML, selected)
     found = [d for check in checks for d in check(context)]
     marks, problems = suppressions.scan(target.path, app.config.source.text, known)
     result = FileResult(target.path, found, problems, marks, [])
@@ -491,7 +494,7 @@ def lint(
     run = Run(found.missing)
     report = run.report
     report.notices.extend(found.notices)
-    known = tuple(data.rules())
+    known = tuple(rule_data.rules())
 
     targets = list(found.targets)
     apps, pending, results = _read_apps(targets, report, files, known)

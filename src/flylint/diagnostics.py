@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from flylint.records import Record
+from flylint.support.records import Record
 
 
 class FileKind(str, enum.Enum):

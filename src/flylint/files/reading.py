@@ -6,8 +6,8 @@ import os
 import stat
 from pathlib import Path
 
-from flylint.model import Diagnostic, FileKind, Span
-from flylint.records import Record
+from flylint.diagnostics import Diagnostic, FileKind, Span
+from flylint.support.records import Record
 
 # Config files and source files are small; anything larger is generated data or a mistake.
 MAX_FILE_BYTES = 5 * 1024 * 1024

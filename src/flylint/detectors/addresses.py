@@ -10,10 +10,10 @@ import functools
 import re
 from urllib.parse import urlsplit
 
-from flylint import data
-from flylint.globs import Globs
-from flylint.lazy_regex import Regex
-from flylint.records import Record
+from flylint.registry import rule_data
+from flylint.support.globs import Globs
+from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
 
 _LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _SCHEME = Regex(r"[a-z][a-z0-9+.-]{0,30}")
@@ -120,7 +120,7 @@ class DatabaseTarget(Record):
 
 @functools.cache
 def _database_catalog() -> tuple[dict[str, str], Globs]:
-    catalog = data.catalog("databases")
+    catalog = rule_data.catalog("databases")
     return catalog["url_schemes"], Globs(catalog["host_keys"])
 
 
@@ -167,7 +167,7 @@ def is_public_database(target: DatabaseTarget) -> bool:
 
 @functools.cache
 def _service_catalog() -> tuple[Globs, Globs, tuple[str, ...]]:
-    catalog = data.catalog("service-urls")
+    catalog = rule_data.catalog("service-urls")
     return (
         Globs(catalog["service_keys"]),
         Globs(catalog["self_keys"]),

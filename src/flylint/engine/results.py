@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flylint.apps import HstsSetting
-from flylint.model import Diagnostic, Edit, Span
-from flylint.records import Record
-from flylint.suppressions import Mark
+from flylint.diagnostics import Diagnostic, Edit, Span
+from flylint.engine.suppressions import Mark
+from flylint.repository.apps import HstsSetting
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flylint.model import Span
-from flylint.records import Record
+from flylint.diagnostics import Span
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from flylint.dockerfile import Dockerfile
-    from flylint.flytoml import FlyConfig
+    from flylint.files.dockerfile import Dockerfile
+    from flylint.files.fly_toml import FlyConfig
 
 
 class HstsSetting(Record):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import io
 import re
 
-from flylint.lazy_regex import Regex
-from flylint.model import Diagnostic, Span
-from flylint.records import Record
-from flylint.sources import PARSE_ERROR, Source
+from flylint.diagnostics import Diagnostic, Span
+from flylint.files.reading import PARSE_ERROR, Source
+from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
 
 _HEREDOC = Regex(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _ESCAPE_DIRECTIVE = Regex(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)

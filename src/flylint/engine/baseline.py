@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 
 from flylint import __version__
-from flylint.fingerprints import fingerprints
-from flylint.model import Diagnostic
+from flylint.diagnostics import Diagnostic
 from flylint.output import json_text
-from flylint.registry import UsageError
+from flylint.output.fingerprints import fingerprints
+from flylint.registry.selection import UsageError
 
 SCHEMA_VERSION = 1
 

@@ -14,10 +14,10 @@ import functools
 import warnings
 from collections.abc import Iterator
 
-from flylint import data
-from flylint.lazy_regex import Regex
-from flylint.model import Diagnostic, Span
-from flylint.sources import PARSE_ERROR, Source, Unreadable
+from flylint.diagnostics import Diagnostic, Span
+from flylint.files.reading import PARSE_ERROR, Source, Unreadable
+from flylint.registry import rule_data
+from flylint.support.lazy_regex import Regex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def worth_parsing(text: str) -> bool:
 
 @functools.cache
 def calls_catalog() -> dict[str, Any]:
-    return data.catalog("python-calls")
+    return rule_data.catalog("python-calls")
 
 
 class PythonModule:

@@ -8,8 +8,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from flylint.model import FileKind, Notice
-from flylint.records import Record
+from flylint.diagnostics import FileKind, Notice
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import bisect
 
-from flylint.model import Span
-from flylint.records import Record
+from flylint.diagnostics import Span
+from flylint.support.records import Record
 
 KeyPath = tuple[str | int, ...]
 

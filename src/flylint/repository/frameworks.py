@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flylint.apps import HstsSetting
-from flylint.flytoml import integer
-from flylint.lazy_regex import Regex
-from flylint.model import Span
+from flylint.diagnostics import Span
+from flylint.files.fly_toml import integer
+from flylint.repository.apps import HstsSetting
+from flylint.support.lazy_regex import Regex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from flylint.python_source import PythonModule
+    from flylint.files.python import PythonModule
 
 _RAILS_CONFIG = "config/environments/production.rb"
 _RAILS_FORCE_SSL = Regex(r"^[ \t]*config\.force_ssl[ \t]*=[ \t]*true\b", re.MULTILINE)
@@ -123,7 +123,7 @@ def _integer(module: PythonModule, node: object) -> int | None:
     """An integer literal, or the default of ``int(os.environ.get("X", "31536000"))``."""
     import libcst as cst
 
-    from flylint.python_source import literal
+    from flylint.files.python import literal
 
     if isinstance(node, cst.Call) and module.names(node.func) == {"int"} and node.args:
         node = node.args[0].value

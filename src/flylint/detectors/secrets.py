@@ -14,9 +14,9 @@ import math
 import re
 from collections import Counter
 
-from flylint import data
-from flylint.lazy_regex import Regex
-from flylint.records import Record
+from flylint.registry import rule_data
+from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class _Catalog(Record):
 
 @functools.cache
 def _catalog() -> _Catalog:
-    raw = data.catalog("secrets")
+    raw = rule_data.catalog("secrets")
     keys, placeholders = raw["keys"], raw["placeholders"]
     patterns = tuple(
         _Pattern(

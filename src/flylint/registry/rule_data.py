@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from flylint.model import FileKind
-from flylint.records import Record
+from flylint.diagnostics import FileKind
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,11 +90,11 @@ DOCS_BASE_URL = "https://github.com/flylint/flylint/blob/main/docs/rules"
 @functools.cache
 def data_dir() -> Path:
     """The rules/ directory: inside the installed wheel, or at the root of a source checkout."""
-    packaged = Path(__file__).parent / "rules_data"
+    packaged = Path(__file__).parent.parent / "rules_data"
     if packaged.is_dir():
         return packaged
     # Editable installs map only src/ into site-packages; the data stays at the repo root.
-    checkout = Path(__file__).resolve().parents[2] / "rules"
+    checkout = Path(__file__).resolve().parents[3] / "rules"
     if checkout.is_dir():
         return checkout
     raise DataError(f"flylint rule data not found (looked in {packaged} and {checkout})")
@@ -103,7 +103,7 @@ def data_dir() -> Path:
 # rules/ compiled into one marshal file: loading it costs ~0.3 ms where parsing ~25 TOML
 # files costs ~15 ms, on every run. It holds the digest of the TOML it was compiled from
 # and is used only while that still matches, so editing rules/ can never serve stale
-# data; `python -m flylint.data` rewrites it (a test fails when it is out of date).
+# data; `python -m flylint.registry.rule_data` rewrites it (a test fails when it is out of date).
 SNAPSHOT = "compiled.marshal"
 
 
@@ -115,13 +115,13 @@ def _sources(directory: Path) -> dict[str, bytes]:
 
 
 def _digest(sources: dict[str, bytes]) -> str:
-    from flylint import cache
+    from flylint.engine import cache
 
     return cache.key(*(part for item in sources.items() for part in item))
 
 
 def _parse(sources: dict[str, bytes]) -> dict[str, dict[str, Any]]:
-    from flylint import toml_parser
+    from flylint.support import toml_parser
 
     tomllib = toml_parser.module()
     return {stem: tomllib.loads(text.decode("utf-8")) for stem, text in sources.items()}

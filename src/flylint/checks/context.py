@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flylint.model import Diagnostic, Edit, Span
+from flylint.diagnostics import Diagnostic, Edit, Span
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # a fly.toml-only run never imports the Dockerfile and Python modules
-    from flylint.apps import App, Project
-    from flylint.dockerfile import Dockerfile
-    from flylint.flytoml import FlyConfig
-    from flylint.python_source import PythonModule
+    from flylint.files.dockerfile import Dockerfile
+    from flylint.files.fly_toml import FlyConfig
+    from flylint.files.python import PythonModule
+    from flylint.repository.apps import App, Project
 
 
 class _Reporting:

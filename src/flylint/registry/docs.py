@@ -1,6 +1,6 @@
 """Rule documentation pages, generated from ``rules/`` data.
 
-``python -m flylint.docs`` rewrites ``docs/rules/``; a test fails when the pages drift.
+``python -m flylint.registry.docs`` rewrites ``docs/rules/``; a test fails when the pages drift.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from flylint import data
-from flylint.data import RuleInfo
-from flylint.model import FileKind
+from flylint.diagnostics import FileKind
+from flylint.registry import rule_data
+from flylint.registry.rule_data import RuleInfo
 
 _FILE_LABELS = {"fly-toml": "fly.toml", "dockerfile": "Dockerfile", "python": "Python"}
 
@@ -37,7 +37,8 @@ def _language(path: str) -> str:
 def rule_page(info: RuleInfo) -> str:
     files = ", ".join(_FILE_LABELS[kind.value] for kind in info.files)
     lines = [
-        f"<!-- Generated from rules/{info.id}.toml by `python -m flylint.docs`. Do not edit. -->",
+        f"<!-- Generated from rules/{info.id}.toml by `python -m flylint.registry.docs`. "
+        "Do not edit. -->",
         f"# {info.id}: {info.name}",
         "",
         f"**{info.summary}.**",
@@ -86,7 +87,7 @@ def rule_page(info: RuleInfo) -> str:
 
 def index_page(rules: dict[str, RuleInfo]) -> str:
     lines = [
-        "<!-- Generated from rules/ by `python -m flylint.docs`. Do not edit. -->",
+        "<!-- Generated from rules/ by `python -m flylint.registry.docs`. Do not edit. -->",
         "# Rules",
         "",
         "| id | name | files | level | summary |",
@@ -103,7 +104,7 @@ def index_page(rules: dict[str, RuleInfo]) -> str:
 
 def pages() -> dict[str, str]:
     """Every generated page by file name under ``docs/rules/``."""
-    rules = data.rules()
+    rules = rule_data.rules()
     generated = {f"{info.id}.md": rule_page(info) for info in rules.values()}
     generated["README.md"] = index_page(rules)
     return generated

@@ -1,0 +1,1 @@
+"""What several rules recognise in values: credentials and network addresses."""

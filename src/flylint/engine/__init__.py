@@ -1,0 +1,1 @@
+"""One lint run: the files, their repository models, cached results, suppressions."""

@@ -1,0 +1,1 @@
+"""Small utilities with no knowledge of Fly.io: records, lazy regexes, globs, TOML loading."""
