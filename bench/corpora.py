@@ -217,3 +217,27 @@ def _app_package(package: Path, n: int, peer: str, modules: int) -> list[Path]:
         path = package / sub / f"module_{m:02d}.py"
         paths.append(_write(path, python_text(n * 1000 + m, calls)))
     return paths
+
+
+def app_repository(directory: Path, modules: int = 20) -> list[Path]:
+    """One app at the root of ``directory``, as a small repository holds it: its fly.toml,
+    its Dockerfile and ``modules`` Python files (``__init__.py`` included) under ``src/``,
+    in that order."""
+    rng = random.Random(20261124)
+    paths = [
+        _write(directory / "fly.toml", fly_toml_text(0, "shop", "billing", rng)),
+        _write(directory / "Dockerfile", dockerfile_text(0, "billing")),
+    ]
+    return paths + _app_package(directory / "src" / "shop", 0, "billing", modules)
+
+
+def mixed(directory: Path, count: int) -> list[Path]:
+    """``count`` files: ``count // 10`` apps with a Fly config and a Dockerfile each (as
+    ``fly_tomls`` and ``dockerfiles`` write them), the rest Python modules in packages
+    beside them (as ``python_modules`` writes them)."""
+    apps = count // 10
+    return [
+        *fly_tomls(directory, apps),
+        *dockerfiles(directory, apps),
+        *python_modules(directory, count - 2 * apps),
+    ]

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 TIME = Path("/usr/bin/time")
 
@@ -60,22 +61,44 @@ def clean_environment(cache_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_once(command: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Run ``command``, output discarded: its (wall, CPU) seconds. Exit status 0 and 1
-    (findings) are success; anything else raises ``CommandFailed``."""
+def run_once(
+    command: Sequence[str], env: dict[str, str], cwd: Path, output: IO[bytes] | None = None
+) -> tuple[float, float]:
+    """Run ``command``, its output discarded (or written to ``output``): its (wall, CPU)
+    seconds. Exit status 0 and 1 (findings) are success; anything else raises
+    ``CommandFailed``."""
+    return run_together([command], env, cwd, output)
+
+
+def run_together(
+    commands: Sequence[Sequence[str]],
+    env: dict[str, str],
+    cwd: Path,
+    output: IO[bytes] | None = None,
+) -> tuple[float, float]:
+    """Start every command at once (each spawned without waiting for the others), output
+    as ``run_once``: the wall seconds until the last one exits, and the CPU seconds of them
+    all. Any exit status but 0 and 1 raises ``CommandFailed``."""
     with tempfile.TemporaryFile() as errors:
+        stdout = subprocess.DEVNULL if output is None else output
         start = time.perf_counter()
-        process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=errors, env=env, cwd=cwd
-        )
-        _, status, usage = os.wait4(process.pid, 0)
+        processes = [
+            subprocess.Popen(command, stdout=stdout, stderr=errors, env=env, cwd=cwd)
+            for command in commands
+        ]
+        cpu, failed = 0.0, None
+        for process in processes:
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            cpu += usage.ru_utime + usage.ru_stime
+            if process.returncode not in (0, 1) and failed is None:
+                failed = process
         elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode not in (0, 1):
+        if failed is not None:
             errors.seek(0)
             message = errors.read().decode(errors="replace")[-2000:]
-            raise CommandFailed(f"{command[0]} exited {process.returncode}: {message}")
-    return elapsed, usage.ru_utime + usage.ru_stime
+            raise CommandFailed(f"{failed.args[0]} exited {failed.returncode}: {message}")
+    return elapsed, cpu
 
 
 def run_with_rss(
@@ -94,12 +117,14 @@ class Timer:
     """Runs commands in ``cwd`` with a clean environment and a new, empty cache dir under
     ``scratch`` for each measurement."""
 
-    def __init__(self, scratch: Path, cwd: Path) -> None:
+    def __init__(self, scratch: Path, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.scratch = scratch
         self.cwd = cwd
+        self.env = env or {}  # set in every environment, over the caller's
 
     def fresh_env(self) -> dict[str, str]:
-        return clean_environment(Path(tempfile.mkdtemp(prefix="cache-", dir=self.scratch)))
+        cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=self.scratch))
+        return {**clean_environment(cache_dir), **self.env}
 
     def measure(self, commands: Sequence[Sequence[str]], repeat: int) -> list[Sample]:
         """``repeat`` rounds running each command once, in turn, so that a change in the
@@ -129,14 +154,26 @@ class Timer:
         """``repeat`` rounds of a run with an empty cache dir, then the same command again
         over the unchanged files with the cache the first run wrote; after one untimed
         round under ``/usr/bin/time`` for the peak RSS of each."""
-        env = self.fresh_env()
-        cold = Sample(peak_rss_kb=run_with_rss(command, env, self.cwd)[2])
-        warm = Sample(peak_rss_kb=run_with_rss(command, env, self.cwd)[2])
-        for _ in range(repeat):
-            env = self.fresh_env()
-            self.add(cold, run_once(command, env, self.cwd))
-            self.add(warm, run_once(command, env, self.cwd))
+        ((cold, warm),) = self.pairs([(command, command)], repeat)
         return cold, warm
+
+    def pairs(
+        self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]], repeat: int
+    ) -> list[tuple[Sample, Sample]]:
+        """``repeat`` rounds running each pair in turn: its first command with a new, empty
+        cache dir, then its second with the cache the first wrote; after one untimed round
+        under ``/usr/bin/time`` for the peak RSS of each command."""
+        samples = []
+        for first, then in pairs:
+            env = self.fresh_env()
+            rss = [run_with_rss(command, env, self.cwd)[2] for command in (first, then)]
+            samples.append((Sample(peak_rss_kb=rss[0]), Sample(peak_rss_kb=rss[1])))
+        for _ in range(repeat):
+            for (first, then), (cold, warm) in zip(pairs, samples, strict=True):
+                env = self.fresh_env()
+                self.add(cold, run_once(first, env, self.cwd))
+                self.add(warm, run_once(then, env, self.cwd))
+        return samples
 
     @staticmethod
     def add(sample: Sample, run: tuple[float, float]) -> None:

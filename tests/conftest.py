@@ -3,6 +3,10 @@ suite, or by the developer's own flylint, must not leak into what a test observe
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from flylint.engine.cache import ENV_DIR
@@ -14,3 +18,21 @@ def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv(ENV_DIR, str(tmp_path_factory.mktemp("flylint-cache")))
     yield
     monkeypatch.undo()
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def as_repository(tmp_path: Path) -> Callable[[Path], Path]:
+    """A copy of a fixture directory outside this repository, as a repository of its own
+    (a ``.git`` marks its root): in place, the fixtures would be apps of one repository,
+    flylint's own, and see each other's apps."""
+
+    def copy(case: Path) -> Path:
+        work = tmp_path / "repositories" / case.relative_to(FIXTURES).as_posix().replace("/", "-")
+        shutil.copytree(case, work, symlinks=True)
+        (work / ".git").mkdir()
+        return work
+
+    return copy

@@ -1,7 +1,7 @@
-"""Every fixture directory holding an ``expected.txt`` is linted from inside it, and the
-concise output must equal that file byte for byte (so lines, columns, rule ids and
-messages are all pinned). ``FLYLINT_UPDATE_FIXTURES=1`` rewrites the files; review the
-diff before committing it.
+"""Every fixture directory holding an ``expected.txt`` is linted from inside it, as a
+repository of its own (a copy outside this repository), and the concise output must equal
+that file byte for byte (so lines, columns, rule ids and messages are all pinned).
+``FLYLINT_UPDATE_FIXTURES=1`` rewrites the files; review the diff before committing it.
 """
 
 from __future__ import annotations
@@ -18,15 +18,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(path.parent for path in FIXTURES.rglob("expected.txt"))
 
 
-def _lint(case: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> tuple[int, str]:
-    monkeypatch.chdir(case)
+def _lint(case: Path, monkeypatch: pytest.MonkeyPatch, capsys, as_repository) -> tuple[int, str]:
+    monkeypatch.chdir(as_repository(case))
     code = main(["check", ".", "--format", "concise"])
     return code, capsys.readouterr().out
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.relative_to(FIXTURES).as_posix())
-def test_fixture_findings(case: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    code, out = _lint(case, monkeypatch, capsys)
+def test_fixture_findings(
+    case: Path, monkeypatch: pytest.MonkeyPatch, capsys, as_repository
+) -> None:
+    code, out = _lint(case, monkeypatch, capsys, as_repository)
     expected_file = case / "expected.txt"
     if os.environ.get("FLYLINT_UPDATE_FIXTURES"):
         expected_file.write_text(out, encoding="utf-8")

@@ -239,11 +239,11 @@ def test_clean_text_summary(tmp_path: Path, capsys) -> None:
     assert (code, out) == (0, "No problems found (0 files checked).\n")
 
 
-def test_a_call_to_an_app_of_the_same_repository_is_surer(capsys) -> None:
+def test_a_call_to_an_app_of_the_same_repository_is_surer(capsys, as_repository) -> None:
     fixtures = ROOT / "tests" / "fixtures" / "python"
-    _, out = run(capsys, str(fixtures / "monorepo"), "--format", "json")
+    _, out = run(capsys, str(as_repository(fixtures / "monorepo")), "--format", "json")
     assert {f["precision"] for f in json.loads(out)["findings"]} == {"very-high"}
-    _, out = run(capsys, str(fixtures / "FLY401" / "bad"), "--format", "sarif")
+    _, out = run(capsys, str(as_repository(fixtures / "FLY401" / "bad")), "--format", "sarif")
     results = json.loads(out)["runs"][0]["results"]
     assert {r["properties"]["precision"] for r in results} == {"high"}
 

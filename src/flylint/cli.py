@@ -151,38 +151,33 @@ def _use_color(stream) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from flylint.detectors import secrets
+    from flylint.engine import cache
     from flylint.engine import run as engine
-    from flylint.files.discovery import find_git_root
     from flylint.output import OutputOptions, render
     from flylint.output.text import printable
     from flylint.registry import selection
-    from flylint.repository import settings as config_files
+    from flylint.repository.root import Roots
 
-    start = args.stdin_filename or (args.paths[0] if args.paths else Path())
-    config_path = args.config or config_files.find(start)
-    settings = config_files.load(config_path) if config_path else config_files.Config()
-    secrets.configure(
-        settings.allowlist, tuple((p.description, p.regex) for p in settings.extra_patterns)
-    )
-    selected = selection.select(
-        args.select if args.select is not None else settings.select,
-        [*settings.ignore, *args.ignore],
-    )
+    # Unknown rule ids on the command line are errors even when no file is linted.
+    selection.select(args.select, args.ignore)
+    options = engine.Options(args.select, args.ignore, args.config)
+    refusal = cache.active().refusal
+    if refusal:
+        print(f"flylint: warning: {printable(refusal)}", file=sys.stderr)
     if args.stdin_filename is not None:
         if args.paths:
             raise selection.UsageError("--stdin-filename lints standard input: pass no PATH")
         if args.fix or args.diff:
             raise selection.UsageError("--fix and --diff change files on disk, not stdin")
         buffer = (args.stdin_filename, sys.stdin.buffer.read())
-        run = engine.lint([], selected, stdin=buffer, settings=settings)
+        run = engine.lint([], options, stdin=buffer)
     else:
         paths = args.paths or [Path()]
-        run = engine.lint(paths, selected, settings=settings, jobs=args.jobs)
+        run = engine.lint(paths, options, jobs=args.jobs)
         if args.diff:
             return _diff(run)
         if args.fix and _fix(run):
-            run = engine.lint(paths, selected, settings=settings, jobs=args.jobs)
+            run = engine.lint(paths, options, jobs=args.jobs)
     for missing in run.missing:
         print(
             f"flylint: error: {printable(str(missing))}: no such file or directory", file=sys.stderr
@@ -194,7 +189,8 @@ def _check(args: argparse.Namespace) -> int:
         print(f"flylint: {kind}: {where}: {message}", file=sys.stderr)
 
     cwd = Path.cwd()
-    root = find_git_root(cwd) or cwd
+    git = Roots().git_root(str(cwd))
+    root = Path(git) if git else cwd
     if args.baseline is not None:
         from flylint.engine import baseline
 

@@ -1,7 +1,8 @@
 """``flylint server``: a language server (LSP over stdio) that publishes flylint's
 findings for fly.toml files, Dockerfiles and Python files as they are opened, edited and
-saved, each with a link to its rule's page. The buffer's text is linted as it is, with
-the fly.toml files above it as context (like ``--stdin-filename``).
+saved, each with a link to its rule's page. The buffer's text is linted as it is, judged
+by the model of its repository as saved on disk (like ``--stdin-filename``); when a file
+it depends on is saved or changes on disk, every open document is linted again.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from flylint import __version__
-from flylint.detectors import secrets
 from flylint.diagnostics import Diagnostic
 from flylint.engine import run
 from flylint.files.discovery import classify
 from flylint.registry import rule_data, selection
-from flylint.repository import settings
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -61,22 +60,17 @@ def _lsp(d: Diagnostic, lines: list[str]) -> types.Diagnostic:
 
 
 def lint_document(path: Path, text: str) -> list[types.Diagnostic]:
-    """The findings for one open document, as LSP diagnostics."""
+    """The findings for one open document, as LSP diagnostics: its buffer linted as the
+    file it stands for, judged by the repository around it as saved on disk."""
     if classify(path.name) is None:
         return []
     try:
-        found = settings.find(path)
-        config = settings.load(found) if found else settings.Config()
-        selected = selection.select(config.select, config.ignore)
+        outcome = run.lint([], stdin=(path, text.encode("utf-8")))
     except selection.UsageError as exc:
         server.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Error, message=f"flylint: {exc}")
         )
         return []
-    secrets.configure(
-        config.allowlist, tuple((p.description, p.regex) for p in config.extra_patterns)
-    )
-    outcome = run.lint([], selected, stdin=(path, text.encode("utf-8")), settings=config)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
     mine = path.resolve()
     return [_lsp(d, lines) for d in outcome.report.diagnostics if d.path.resolve() == mine]
@@ -106,7 +100,45 @@ def did_change(params: types.DidChangeTextDocumentParams) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(params: types.DidSaveTextDocumentParams) -> None:
-    _publish(params.text_document.uri)
+    # A saved file can change what other open files are judged by (the code that sets
+    # HSTS, a sibling's fly.toml): every open document is linted again.
+    _publish_all()
+
+
+# Files other documents depend on, changed outside the editor's buffers (another
+# editor, git checkout, a formatter): the repository model, the configuration.
+_WATCHED = (
+    "**/*.py", "**/fly.toml", "**/fly.*.toml", "**/[Dd]ockerfile*", "**/*.[Dd]ockerfile",
+    "**/Containerfile", "**/pyproject.toml", "**/flylint.toml", "**/.flylint.toml",
+    "**/.gitignore", "**/config/environments/production.rb", "**/config/*.exs",
+)  # fmt: skip
+
+
+@server.feature(types.INITIALIZED)
+def initialized(params: types.InitializedParams) -> None:
+    capabilities = server.client_capabilities.workspace
+    watched = capabilities.did_change_watched_files if capabilities else None
+    if watched is None or not watched.dynamic_registration:
+        return  # the client does not watch files for servers: saves still republish
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in _WATCHED]
+    )
+    registration = types.Registration(
+        id="flylint-watched-files",
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=options,
+    )
+    server.client_register_capability(types.RegistrationParams(registrations=[registration]))
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+    _publish_all()
+
+
+def _publish_all() -> None:
+    for uri in list(server.workspace.text_documents):
+        _publish(uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

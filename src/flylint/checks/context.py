@@ -1,4 +1,5 @@
-"""What a rule sees while it checks one file."""
+"""What a rule sees while it checks one file: the parsed file, the app it belongs to, the
+repository around it, the facts of that app and the configuration of the file."""
 
 from __future__ import annotations
 
@@ -11,17 +12,37 @@ if TYPE_CHECKING:  # a fly.toml-only run never imports the Dockerfile and Python
     from flylint.files.dockerfile import Dockerfile
     from flylint.files.fly_toml import FlyConfig
     from flylint.files.python import PythonModule
-    from flylint.repository.apps import App, Project
+    from flylint.repository.apps import App, Repository
+    from flylint.repository.facts import Fact
+    from flylint.repository.settings import Config
 
 
-class _Reporting:
+class Context:
     """Builds the diagnostics of the file a context is about."""
 
-    __slots__ = ()
+    __slots__ = ("app", "apps", "repository", "settings")
+
+    def __init__(self, apps: list[App], repository: Repository, settings: Config) -> None:
+        self.apps = apps  # the apps the file belongs to, the nearest first
+        self.app = apps[0] if apps else None
+        self.repository = repository
+        self.settings = settings  # the configuration that applies to the file
 
     @property
     def path(self) -> Path:
         raise NotImplementedError
+
+    def is_own(self, name: str) -> bool:
+        """Whether ``name`` (a fly.dev app name) is an app this file belongs to, or one the
+        configuration names as its own."""
+        return name in self.settings.own_apps or any(
+            name == (app.name or "").lower() for app in self.apps
+        )
+
+    def facts(self, name: str) -> list[Fact]:
+        """The rows of the fact ``name`` (declared in the rule module's ``FACTS``) in the
+        files the file's app ships."""
+        return self.repository.facts(self.app, name) if self.app is not None else []
 
     def diagnostic(
         self,
@@ -35,39 +56,46 @@ class _Reporting:
         return Diagnostic(rule_id, self.path, span, message, anchor, precision, fix)
 
 
-class FlyTomlContext(_Reporting):
-    __slots__ = ("app", "config", "project")
+class FlyTomlContext(Context):
+    __slots__ = ("config",)
 
-    def __init__(self, config: FlyConfig, app: App, project: Project) -> None:
+    def __init__(
+        self, config: FlyConfig, app: App, repository: Repository, settings: Config
+    ) -> None:
+        super().__init__([app], repository, settings)
         self.config = config
-        self.app = app
-        self.project = project
 
     @property
     def path(self) -> Path:
         return self.config.source.path
 
 
-class DockerfileContext(_Reporting):
-    __slots__ = ("app", "dockerfile", "project")
+class DockerfileContext(Context):
+    """``apps``: those whose config builds with this Dockerfile."""
 
-    def __init__(self, dockerfile: Dockerfile, app: App | None, project: Project) -> None:
+    __slots__ = ("dockerfile",)
+
+    def __init__(
+        self, dockerfile: Dockerfile, apps: list[App], repository: Repository, settings: Config
+    ) -> None:
+        super().__init__(apps, repository, settings)
         self.dockerfile = dockerfile
-        self.app = app  # the app whose fly.toml builds with this Dockerfile, if any
-        self.project = project
 
     @property
     def path(self) -> Path:
         return self.dockerfile.source.path
 
 
-class PythonContext(_Reporting):
-    __slots__ = ("app", "module", "project")
+class PythonContext(Context):
+    """``apps``: those that ship the module (see ``Repository.owners``)."""
 
-    def __init__(self, module: PythonModule, app: App | None, project: Project) -> None:
+    __slots__ = ("module",)
+
+    def __init__(
+        self, module: PythonModule, apps: list[App], repository: Repository, settings: Config
+    ) -> None:
+        super().__init__(apps, repository, settings)
         self.module = module
-        self.app = app  # the app whose directory holds the file (nearest fly.toml up the tree)
-        self.project = project
 
     @property
     def path(self) -> Path:

@@ -1,23 +1,36 @@
-"""The on-disk cache: each file's findings keyed by everything they depend on.
+"""The on-disk cache: what linting a file yielded, keyed by everything it depends on.
 
-Results live in one pack per directory of linted files: a ``marshal`` blob (built in: no
-import cost) mapping each file's name to its stat signature, the digest of its bytes, its
-result's key and the result; and each fly.toml's name to its parsed document, by digest,
-so that a run whose fly.toml files are unchanged does not import a TOML parser. A file
-whose signature is unchanged since its pack was written is not read again, as git's index
-does; a pack is read at most once a run and written once, atomically, only when something
-in it changed. All live under ``<cache dir>/<flylint version>/``.
+One cache serves every invocation (the CLI, pre-commit's parallel batches, the language
+server). It lives in ``<cache dir>/<flylint version>/packs/``: one pack per directory of
+linted files, a ``marshal`` blob (built in: no import cost) of
+``(FORMAT, folder, {file name: (signature, digest, slots)})``, after a line of magic and
+a BLAKE2b check of the blob (marshal must never see a torn or corrupted pack: see
+``_unseal``). A file's stat signature vouches for the digest of its bytes, as git's index
+does, so a file whose signature is unchanged is not read again; its slots hold the values
+the engine put under a key made of that digest and everything else a value depends on
+(``slot name -> (key, value)``).
 
-A missing, truncated or foreign entry or pack is a miss, never an error; a cache dir that
-cannot be written only costs speed; concurrent runs each write whole packs, the last one
-wins. Deleting the directory is always safe.
+It holds results only (masked findings and non-secret facts), never a parsed document,
+and trusts nothing it reads: a cache dir that is not a directory of the current user's,
+closed to other users' writes, is refused (``Cache.refusal`` says why) as git refuses an
+unsafe repository; a pack over ``MAX_PACK_BYTES``, not a regular file, a symlink, failing
+its check, garbage, foreign or of another shape is a miss, and so is any malformed entry
+or slot, never an error. Files are written 0600 and directories 0700 whatever the umask.
+
+Concurrent runs (pre-commit starts several on disjoint batches of files that share
+directories) lose nothing: a pack is written under an exclusive lock on ``<pack>.lock``,
+merged with what is on disk at that moment, through an unpredictable temporary file that
+replaces the pack atomically. Readers take no lock: they see a whole pack, old or new.
+A failure to write only costs speed. Deleting the directory is always safe.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import marshal
 import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -37,9 +50,38 @@ ENV_DIR = "FLYLINT_CACHE_DIR"
 # 1 s), or carry the time of a skewed network server: its signature is not trusted, so
 # the next run reads it again (the "racy" case of git's index).
 RACY_NS = 3_000_000_000
-_FORMAT = "flylint-pack-3"
+FORMAT = "flylint-pack-4"
+MAX_PACK_BYTES = 64 * 1024 * 1024  # a pack larger than this is not read (nor written)
+CHECK_BYTES = 32  # a pack's check: the BLAKE2b digest of its marshal
+LOCK_WAIT_S = 10.0  # a pack whose lock is held longer than this is not saved this run
+TAG_NAME = "CACHEDIR.TAG"
+TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by flylint.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
 
 Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
+
+_MAGIC = FORMAT.encode("ascii") + b"\n"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # absent on Windows, which has no such links
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted at a path must not block open()
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows only
+_TRUST_OWNER = hasattr(os, "getuid")  # Windows has neither owners nor modes to check
+_fchmod = getattr(os, "fchmod", None)  # the mode open() gives is filtered by the umask
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
+
+if sys.version_info >= (3, 13):  # a pack holds data: never a code object
+
+    def _loads(data: bytes) -> object:
+        return marshal.loads(data, allow_code=False)
+
+    def _dumps(value: object) -> bytes:
+        return marshal.dumps(value, allow_code=False)
+
+else:
+    _loads = marshal.loads
+    _dumps = marshal.dumps
 
 
 def default_dir() -> Path:
@@ -97,179 +139,471 @@ def key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
-def _write_atomically(path: Path, value: object) -> None:
-    """Readers see the whole file or none; failures only cost speed."""
-    temporary = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as f:
-            f.write(marshal.dumps(value))
-        temporary.replace(path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+# --- Trust and directories -----------------------------------------------------------
 
 
-def _load(path: Path) -> object | None:
+def _refusal(directory: Path) -> str | None:
+    """Why the cache must not use ``directory``; None if it may (or does not exist yet).
+    Like git's safe.directory and ssh's checks of ~/.ssh: it must be a directory of the
+    current user's that no other user can write (followed if a symlink: ~/.cache may be)."""
     try:
-        with path.open("rb") as f:
-            return marshal.loads(f.read())  # marshal.load reads a file in small pieces
-    except (OSError, EOFError, ValueError, TypeError):
+        status = directory.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # created at the first save, or found unwritable then: costs speed only
+    except OSError as error:
+        reason = f"cannot be inspected ({error.strerror or error})"
+    else:
+        if not stat.S_ISDIR(status.st_mode):
+            reason = "is not a directory"
+        elif _TRUST_OWNER and status.st_uid != os.getuid():
+            reason = f"is owned by another user (uid {status.st_uid})"
+        elif _TRUST_OWNER and status.st_mode & 0o022:
+            mode = stat.S_IMODE(status.st_mode)
+            reason = f"is writable by other users (mode {mode:04o})"
+        else:
+            return None
+    return f"cache directory {directory} {reason}; not used (run without a cache)"
+
+
+def _make_dirs(directory: Path) -> list[Path]:
+    """Create ``directory`` and its missing parents, each 0700 whatever the umask; the
+    directories created (not those another process made meanwhile)."""
+    missing = []
+    current = directory
+    while True:
+        try:
+            current.stat()
+            break
+        except FileNotFoundError:
+            missing.append(current)
+            if current.parent == current:
+                break
+            current = current.parent
+    created = []
+    for path in reversed(missing):
+        try:
+            path.mkdir(0o700)
+        except FileExistsError:
+            continue
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask: only ever narrower
+        created.append(path)
+    return created
+
+
+def _write_tag(root: Path) -> None:
+    """Mark ``root`` as a cache (backup tools skip it), unless it already is."""
+    path = os.path.join(root, TAG_NAME)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "wb") as f:
+        if _fchmod is not None:
+            _fchmod(f.fileno(), 0o600)
+        f.write(TAG.encode("ascii"))
+
+
+# --- Pack files ------------------------------------------------------------------------
+
+
+def _read_pack(path: str, folder: str) -> dict:
+    """The entries of the pack at ``path`` for the files of ``folder``; {} if it is absent,
+    not a regular file, a symlink, larger than MAX_PACK_BYTES, garbage or foreign."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
+    except OSError:
+        return {}
+    try:
+        with os.fdopen(descriptor, "rb") as f:
+            status = os.fstat(f.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_PACK_BYTES:
+                return {}
+            data = f.read(MAX_PACK_BYTES + 1)  # marshal.load would read in small pieces
+    except OSError:
+        return {}
+    if len(data) > MAX_PACK_BYTES:
+        return {}  # grew since fstat
+    payload = _unseal(data)
+    if payload is None:
+        return {}
+    try:
+        loaded = _loads(payload)
+    except Exception:  # ValueError, EOFError, TypeError, MemoryError, ...: garbage
+        return {}
+    if (
+        type(loaded) is tuple
+        and len(loaded) == 3
+        and loaded[0] == FORMAT
+        and loaded[1] == folder
+        and type(loaded[2]) is dict
+    ):
+        return loaded[2]
+    return {}
+
+
+def _seal(payload: bytes) -> bytes:
+    """A pack's bytes: the magic, the check, the marshal."""
+    return _MAGIC + blake2b(payload, digest_size=CHECK_BYTES).digest() + payload
+
+
+def _unseal(data: bytes) -> memoryview | None:
+    """The marshal of a pack whose check holds; None for garbage. marshal.loads trusts the
+    counts in its input: five bytes claiming a tuple of 2**31 items make it allocate and
+    clear 16 GiB (a hundred seconds), so a torn or corrupted pack must never reach it."""
+    start = len(_MAGIC) + CHECK_BYTES
+    if len(data) < start or not data.startswith(_MAGIC):
         return None
+    payload = memoryview(data)[start:]
+    if blake2b(payload, digest_size=CHECK_BYTES).digest() != data[len(_MAGIC) : start]:
+        return None
+    return payload
+
+
+def _write(path: str, data: bytes) -> None:
+    """Replace the file at ``path`` with ``data`` atomically (readers see the old file or
+    the new one), through a temporary file of an unpredictable name created 0600 with
+    O_EXCL, which never follows a symlink (tempfile.mkstemp's way, without the ~15 ms
+    import). A symlink at ``path`` itself is replaced, not followed."""
+    directory, name = os.path.split(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
+    for _ in range(100):
+        temporary = os.path.join(directory, f".{name}.{os.urandom(8).hex()}.tmp")
+        try:
+            descriptor = os.open(temporary, flags, 0o600)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 collisions of 64 random bits
+        raise FileExistsError(f"no temporary file name free in {directory}")
+    try:
+        with os.fdopen(descriptor, "wb") as f:
+            if _fchmod is not None:
+                _fchmod(f.fileno(), 0o600)
+            f.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _acquire(path: str) -> int | None:
+    """An exclusive lock on the file at ``path`` (a descriptor: closing it releases the
+    lock), None where the platform has no flock. Raises OSError (TimeoutError after
+    LOCK_WAIT_S) if it cannot be had: that pack is then not saved this run."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _BINARY
+    descriptor = os.open(path, flags, 0o600)
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if _fchmod is not None and stat.S_IMODE(status.st_mode) != 0o600:
+            _fchmod(descriptor, 0o600)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        pause = 0.0005
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return descriptor
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{path} stayed locked") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
+            except OSError as error:
+                if error.errno not in _NO_LOCKS:
+                    raise
+                return descriptor  # a filesystem without locks: merged unlocked, as on Windows
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _is_signature(value: object) -> bool:
+    return (
+        type(value) is tuple
+        and len(value) == 5
+        and type(value[0]) is int
+        and type(value[1]) is int
+        and type(value[2]) is int
+        and type(value[3]) is int
+        and type(value[4]) is int
+    )
+
+
+def _checked(raw: object) -> tuple | None:
+    """A pack's entry if it has the shape of one: ``(signature, digest, slots)``."""
+    if type(raw) is tuple and len(raw) == 3:
+        recorded, data, slots = raw
+        if (
+            type(data) is bytes
+            and type(slots) is dict
+            and (recorded is None or _is_signature(recorded))
+        ):
+            return raw
+    return None
+
+
+def _is_slot(held: object) -> bool:
+    return type(held) is tuple and len(held) == 2 and type(held[0]) is str
+
+
+def _slots(slots: dict) -> dict[str, tuple[str, object]]:
+    return {name: held for name, held in slots.items() if type(name) is str and _is_slot(held)}
+
+
+def _merge(mine: tuple, theirs: object) -> tuple:
+    """This run's entry of a file it put, with the slots another run saved meanwhile for
+    the same bytes (a value this run also put is this run's)."""
+    theirs = _checked(theirs)
+    if theirs is None or theirs[1] != mine[1]:
+        return mine
+    slots = _slots(theirs[2])
+    slots.update(mine[2])
+    return (mine[0] if mine[0] is not None else theirs[0], mine[1], slots)
 
 
 class Entry(Record):
-    """What a pack knows about one file (stored as a plain tuple: marshal takes no others)."""
+    """What the cache holds of one file (stored as a plain tuple: marshal takes no others)."""
 
-    __slots__ = ("digest", "key", "result", "signature")
+    __slots__ = ("digest", "signature", "slots")
 
     def __init__(
-        self, signature: Signature | None, digest: bytes, key: str, result: object
+        self,
+        signature: Signature | None,
+        digest: bytes,
+        slots: dict[str, tuple[str, object]],
     ) -> None:
         self.signature = signature  # None: not trusted (racy), read the file again
-        self.digest = digest
-        self.key = key  # of the result below
-        self.result = result  # results.encode's form
+        self.digest = digest  # of the file's bytes
+        self.slots = slots  # slot name -> (key, value), values about those bytes
 
 
 class _Pack:
-    """The entries and documents of the files of one directory, by file name."""
+    """The entries of the files of one directory, by file name: as loaded, and as this run
+    changed them."""
 
-    __slots__ = ("dirty", "documents", "entries", "folder", "path", "touched")
+    __slots__ = ("dirty", "folder", "found", "loaded", "mine", "path")
 
-    def __init__(self, path: Path, folder: str) -> None:
+    def __init__(self, path: str, folder: str, loaded: dict) -> None:
         self.path = path
         self.folder = folder
-        self.entries: dict[str, tuple] = {}
-        self.documents: dict[str, tuple] = {}  # (digest, document)
-        self.touched: set[str] = set()  # the files of this run
+        self.loaded = loaded  # as read from disk: never changed, checked when used
+        self.mine: dict[str, tuple] = {}  # the entries of the files this run put
+        self.found: set[str] = set()  # files of which this run got a value
         self.dirty = False
-        loaded = _load(path)
-        if isinstance(loaded, tuple) and len(loaded) == 4 and loaded[:2] == (_FORMAT, folder):
-            entries, documents = loaded[2:]
-            if isinstance(entries, dict) and isinstance(documents, dict):
-                self.entries, self.documents = entries, documents
 
-    def entry(self, name: str) -> Entry | None:
-        raw = self.entries.get(name)
-        if (
-            isinstance(raw, tuple)
-            and len(raw) == len(Entry._fields)
-            and isinstance(raw[1], bytes)
-            and isinstance(raw[2], str)
-        ):
-            return Entry(*raw)
-        return None  # absent or foreign
+    def raw(self, name: str) -> tuple | None:
+        raw = self.mine.get(name)
+        return raw if raw is not None else _checked(self.loaded.get(name))
 
-    def document(self, name: str, digest: bytes) -> dict | None:
-        raw = self.documents.get(name)
-        if isinstance(raw, tuple) and len(raw) == 2 and raw[0] == digest:
-            document = raw[1]
-            if isinstance(document, dict):
-                return document
-        return None  # absent, of other bytes, or foreign
+    def merged(self, disk: dict) -> dict:
+        """What to write: the entries this run put, and the disk's (another run may have
+        saved since this one loaded the pack) of the files that still exist; of a file this
+        run found in the cache, the disk's entry, else the one it found."""
+        present: set[str] | None = None
+        entries = {}
+        for name, raw in disk.items():
+            if name in self.mine or name in self.found:
+                entries[name] = raw
+                continue
+            if present is None:
+                try:
+                    present = set(os.listdir(self.folder))
+                except FileNotFoundError:
+                    present = set()
+                except OSError:  # cannot tell: keep them
+                    present = set(disk)
+            if name in present:
+                entries[name] = raw
+        for name in self.found:
+            if name not in entries and name not in self.mine:
+                raw = _checked(self.loaded.get(name))
+                if raw is not None:
+                    entries[name] = raw
+        for name, raw in self.mine.items():
+            entries[name] = _merge(raw, entries.get(name))
+        return entries
 
-    def save(self) -> None:
-        """Write what this run's files left, and what the directory's other files that still
-        exist left before (a run may name only some of them)."""
-        folder = Path(self.folder)
-        exists: dict[str, bool] = {}
-
-        def kept(name: str) -> bool:
-            if name not in exists:
-                exists[name] = name in self.touched or (folder / name).exists()
-            return exists[name]
-
-        entries = {name: raw for name, raw in self.entries.items() if kept(name)}
-        documents = {name: raw for name, raw in self.documents.items() if kept(name)}
-        _write_atomically(self.path, (_FORMAT, self.folder, entries, documents))
+    def save(self, lock: str) -> None:
+        descriptor = _acquire(lock)
+        try:
+            entries = self.merged(_read_pack(self.path, self.folder))
+            data = _seal(_dumps((FORMAT, self.folder, entries)))
+            if len(data) <= MAX_PACK_BYTES:
+                _write(self.path, data)
+        finally:
+            if descriptor is not None:
+                os.close(descriptor)  # releases the lock
+        self.loaded = entries
+        self.dirty = False
 
 
 class Index:
-    """What the cache knows about the files of one run: a pack per directory, loaded when
-    a file of it is first looked up and written at the end of the run if anything in it
-    changed, so that a run naming a few files reads and writes little. Editor buffers
-    (``editor``) have packs of their own: a buffer is not the file on disk.
-    ``directory`` None: caching is off."""
+    """What the cache knows about the files of one run: a pack per directory of files,
+    loaded when a file of it is first looked up, and merged into the disk's at ``save``
+    if anything in it changed. Off (every lookup a miss, nothing saved) when the cache is."""
 
-    def __init__(self, directory: Path | None, editor: bool = False) -> None:
-        self.enabled = directory is not None
+    def __init__(self, cache: Cache) -> None:
+        self.enabled = cache.directory is not None
         self.started = time.time_ns()  # before any file of the run is looked at
-        self.kind = "editor" if editor else "files"
-        self._directory = directory / "packs" if directory is not None else Path()
+        self._root = cache.root
+        self._version = cache.directory
+        self._packs_dir = cache.directory / "packs" if cache.directory is not None else None
+        self._packs_path = str(self._packs_dir)
         self._packs: dict[str, _Pack] = {}
+        # None: not looked at yet; "missing": nothing to read (created at save);
+        # "trusted": every directory exists and is safe; "refused": the cache is not used.
+        self._state: str | None = None
 
-    def _locate(self, name: str) -> tuple[_Pack, str]:
-        """The pack of the file at ``name`` (a resolved path), and its name in it."""
+    def _directories(self) -> tuple[Path, Path, Path]:
+        assert self._root is not None and self._version is not None
+        assert self._packs_dir is not None
+        return (self._root, self._version, self._packs_dir)
+
+    def _check(self) -> str:
+        """Whether the cache's directories can be read (checked again at the first look of
+        a run: another process may have made them since the Cache was built)."""
+        directories = self._directories()
+        if any(_refusal(directory) is not None for directory in directories):
+            return "refused"
+        if all(directory.is_dir() for directory in directories):
+            return "trusted"
+        return "missing"
+
+    def _pack(self, name: str) -> tuple[_Pack, str]:
+        """The pack of the file at ``name`` (a resolved path), and the file's name in it."""
         folder, base = os.path.split(name)
         pack = self._packs.get(folder)
         if pack is None:
-            pack = _Pack(self._directory / key(self.kind, folder), folder)
-            self._packs[folder] = pack
+            if self._state is None:
+                self._state = self._check()
+            path = os.path.join(self._packs_path, key(folder))
+            loaded = _read_pack(path, folder) if self._state == "trusted" else {}
+            pack = self._packs[folder] = _Pack(path, folder, loaded)
         return pack, base
 
     def entry(self, name: str) -> Entry | None:
-        """What the cache recorded of the file at ``name`` (a resolved path)."""
+        """What the cache holds of the file at ``name`` (a resolved path), or None."""
         if not self.enabled:
             return None
-        pack, base = self._locate(name)
-        return pack.entry(base)
+        pack, base = self._pack(name)
+        raw = pack.raw(base)
+        if raw is None:
+            return None
+        return Entry(raw[0], raw[1], _slots(raw[2]))
 
-    def record(
-        self, name: str, signature: Signature | None, digest: bytes, key: str, result: object
+    def known(self, name: str, signature: Signature) -> bytes | None:
+        """The digest recorded for the file at ``name`` if it was recorded with
+        ``signature`` (trusted then), else None: the file must be read."""
+        if not self.enabled:
+            return None
+        pack, base = self._pack(name)
+        raw = pack.raw(base)
+        if raw is None or raw[0] is None or raw[0] != signature:
+            return None
+        return raw[1]
+
+    def get(self, name: str, digest: bytes, slot: str, key: str) -> object | None:
+        """The value in ``slot`` of the file at ``name`` for its bytes ``digest`` under
+        ``key``; None on any mismatch."""
+        if not self.enabled:
+            return None
+        pack, base = self._pack(name)
+        raw = pack.raw(base)
+        if raw is None or raw[1] != digest:
+            return None
+        held = raw[2].get(slot)
+        if not _is_slot(held) or held[0] != key:
+            return None
+        pack.found.add(base)
+        return held[1]
+
+    def put(
+        self,
+        name: str,
+        signature: Signature | None,
+        digest: bytes,
+        slot: str,
+        key: str,
+        value: object,
     ) -> None:
-        """The file at ``name`` has ``signature`` (None: its bytes did not come from disk),
-        ``digest``, and ``result`` under ``key``."""
+        """Record ``value`` (built-in types only: marshal's) in ``slot`` under ``key`` for
+        the file at ``name`` with ``signature`` (None: bytes that did not come from disk)
+        and ``digest``. The file's other slots go if they were about other bytes."""
         if not self.enabled:
-            return
-        if signature is not None and max(signature[1], signature[2]) > self.started - RACY_NS:
-            signature = None
-        pack, base = self._locate(name)
-        pack.touched.add(base)
-        entry = pack.entry(base)
-        if entry is None or (entry.signature, entry.digest, entry.key) != (signature, digest, key):
-            pack.entries[base] = (signature, digest, key, result)
-            pack.dirty = True
-
-    def document(self, name: str, digest: bytes) -> dict | None:
-        """The parsed document ``keep_document`` kept of the bytes with ``digest`` of the file
-        at ``name`` (a resolved path)."""
-        if not self.enabled:
-            return None
-        pack, base = self._locate(name)
-        return pack.document(base, digest)
-
-    def keep_document(self, name: str, digest: bytes, document: dict) -> None:
-        """Keep ``document``, parsed from the bytes with ``digest`` of the file at ``name``,
-        unless ``marshal`` cannot hold it (TOML dates and times)."""
-        if not self.enabled:
-            return
-        pack, base = self._locate(name)
-        pack.touched.add(base)
-        if pack.document(base, digest) is not None:
             return
         try:
-            marshal.dumps(document)
+            _dumps(value)
         except ValueError:  # a type marshal does not know, or nested too deeply
             return
-        pack.documents[base] = (digest, document)
+        if signature is not None and max(signature[1], signature[2]) > self.started - RACY_NS:
+            signature = None  # too recent to vouch for the bytes
+        pack, base = self._pack(name)
+        raw = pack.raw(base)
+        held = (key, value)
+        if raw is not None and raw[1] == digest:
+            old = raw[2].get(slot)
+            if raw[0] == signature and old == held and type(old[1]) is type(value):
+                pack.found.add(base)
+                return  # nothing changed
+            slots = _slots(raw[2])
+            slots[slot] = held
+        else:
+            slots = {slot: held}
+        pack.mine[base] = (signature, digest, slots)
         pack.dirty = True
 
     def save(self) -> None:
-        for pack in self._packs.values():
-            if pack.dirty:
-                pack.save()
+        """Write every pack this run changed, merged with the disk's; failures cost speed."""
+        if not self.enabled:
+            return
+        dirty = [pack for pack in self._packs.values() if pack.dirty]
+        if not dirty or not self._prepare():
+            return
+        for pack in dirty:
+            with contextlib.suppress(OSError, ValueError):
+                pack.save(pack.path + ".lock")
+
+    def _prepare(self) -> bool:
+        """Create the cache's missing directories (0700, tagged), and check them again."""
+        if self._state == "trusted":
+            return True
+        if self._state == "refused":
+            return False
+        root, _, packs = self._directories()
+        try:
+            created = _make_dirs(packs)
+            if created:
+                _write_tag(root)
+        except OSError:
+            return False
+        self._state = self._check()
+        return self._state == "trusted"
 
 
 class Cache:
-    """Entries for one flylint version; ``directory`` None means caching is off."""
+    """The cache of one flylint version in ``directory``; None: caching is off.
+    A directory that is not safe to use turns it off too, ``refusal`` saying why."""
 
     def __init__(self, directory: Path | None) -> None:
+        self.root = directory
         self.directory = directory / __version__ if directory is not None else None
+        self.refusal: str | None = None
+        if directory is not None and self.directory is not None:
+            refusal = _refusal(directory) or _refusal(self.directory)
+            if refusal is not None:
+                self.root = self.directory = None
+                self.refusal = refusal
 
-    def index(self, editor: bool = False) -> Index:
-        """The packs of a run's files; ``editor``: of a run linting an editor's buffer."""
-        return Index(self.directory, editor)
+    def index(self) -> Index:
+        """The packs of one run's files."""
+        return Index(self)
 
 
 _active = Cache(None)

@@ -1,11 +1,12 @@
-"""One lint run: discover the files, build the app map, lint each file, apply suppressions.
+"""One lint run: find the named files, load the model of each repository they live in,
+lint each file with the configuration that applies to it, apply suppressions.
 
-A file's result depends only on its bytes, the app map (every fly.toml of the run), the
-rule selection and the settings; a fly.toml's also on the HSTS its app's code sets and on
-the Dockerfile it builds with. Results are cached under a key made of exactly those (a
-file's bytes by their digest, which the cache vouches for while the file's stat
-signature is unchanged), and Dockerfiles and Python files are linted in worker processes
-when there are enough of them.
+A file is judged by its repository, never by which other files happen to be in the run:
+named alone, found in a walk, read from stdin or opened in the editor, it gets the same
+findings. A file's result depends on its bytes, its path in the repository, the
+repository's apps, the facts its rules consumed, its configuration and the rule
+selection; the cache keeps it under a key made of exactly those. Dockerfiles and Python
+files are linted in worker processes when there are enough of them.
 """
 
 from __future__ import annotations
@@ -14,42 +15,43 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flylint.checks.context import DockerfileContext, FlyTomlContext, PythonContext
 from flylint.diagnostics import Diagnostic, FileKind, Notice, Report
-from flylint.engine import cache, suppressions
+from flylint.engine import cache, repositories, suppressions
+from flylint.engine.files import File, Files
 from flylint.engine.results import FileResult, decode, encode
 from flylint.files import reading
-from flylint.files.discovery import (
-    Discovery,
-    Target,
-    classify_explicit,
-    context_configs,
-    discover,
-    resolve,
-)
+from flylint.files.discovery import Target, classify_explicit, discover, resolve
 from flylint.registry import rule_data, selection
-from flylint.repository.apps import App, Project
-from flylint.repository.settings import Config
+from flylint.repository import inventory as inventories
+from flylint.repository.apps import Repository
+from flylint.repository.inventory import Inventory, Listed
+from flylint.repository.root import Roots
+from flylint.repository.settings import Config, Resolver
 from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from flylint.files.fly_toml import FlyConfig
+    from flylint.repository.facts import Producer
 
 # Below this many Dockerfiles and Python files, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 200
+RESULT_SLOT = "result"
 
 
-def _parse_dockerfile(source: reading.Source) -> object:
-    from flylint.files import dockerfile  # imported only when there is a Dockerfile
+class Options(Record):
+    """What the command line says about rules and configuration."""
 
-    return dockerfile.parse(source)
+    __slots__ = ("config", "ignore", "select")
 
-
-def _parse_python(source: reading.Source) -> object:
-    from flylint.files import python  # imported only when there is a Python file
-
-    return python.parse(source)  # None for files the pre-check rules out
+    def __init__(
+        self,
+        select: list[str] | None = None,
+        ignore: Iterable[str] = (),
+        config: Path | None = None,
+    ) -> None:
+        self.select = select  # None: each file's configuration decides
+        self.ignore = tuple(ignore)  # added to each configuration's
+        self.config = config  # --config FILE: one configuration for every file
 
 
 class Run:
@@ -61,171 +63,97 @@ class Run:
         self.fly_tomls: dict[Path, bytes] = {}  # each linted fly.toml as read, for --fix
 
 
-class _File(Record):
-    """A file as this run saw it."""
+class _Settings(Record):
+    """A configuration, with the rules it selects once the command line is applied."""
 
-    __slots__ = ("content", "digest", "known", "signature")
+    __slots__ = ("config", "fingerprint", "selected")
 
-    def __init__(
-        self,
-        signature: cache.Signature | None,
-        digest: bytes,
-        content: bytes | None,
-        known: cache.Entry | None = None,
-    ) -> None:
-        self.signature = signature  # None: an editor's buffer stands for the file
-        self.digest = digest  # of the bytes; b"" when the cache is off, which hashes nothing
-        self.content = content  # None: not read, the cache vouches for the digest
-        self.known = known  # what the cache holds for the file, when it vouched for it
-
-
-class _Files:
-    """The files of one run, each read at most once: a file whose stat signature is the
-    one the cache recorded with its digest is not read at all until its bytes are needed.
-    ``overrides`` are unsaved editor buffers that stand for files, by resolved path."""
-
-    def __init__(self, index: cache.Index, overrides: dict[str, bytes]) -> None:
-        self.index = index
-        self.overrides = overrides
-        self._seen: dict[str, _File] = {}
-
-    def get(
-        self,
-        path: Path,
-        resolved: str,
-        content: bool = False,
-        status: os.stat_result | None = None,
-    ) -> _File:
-        """The file at ``path`` (``resolved``, ``status`` if already taken); with
-        ``content``, its bytes too. Raises Unreadable."""
-        seen = self._seen.get(resolved)
-        if seen is None:
-            seen = self._seen[resolved] = self._look(path, resolved, content, status)
-        elif content and seen.content is None:
-            seen = self._seen[resolved] = self._look(path, resolved, content, None)
-        return seen
-
-    def _look(
-        self, path: Path, resolved: str, content: bool, status: os.stat_result | None
-    ) -> _File:
-        buffer = self.overrides.get(resolved) if self.overrides else None
-        if buffer is not None:
-            return _File(None, self._digest(buffer), buffer)
-        signature = cache.signature(reading.status(path, status))
-        if not content:
-            known = self.index.entry(resolved)
-            if known is not None and known.signature == signature:  # None: not trusted
-                return _File(signature, known.digest, None, known)
-        data = reading.read_checked(path)
-        return _File(signature, self._digest(data), data)
-
-    def _digest(self, data: bytes) -> bytes:
-        return cache.digest(data) if self.index.enabled else b""
+    def __init__(self, config: Config, selected: frozenset[str], fingerprint: str) -> None:
+        self.config = config
+        self.selected = selected
+        self.fingerprint = fingerprint
 
 
 class _Job(Record):
     """A Dockerfile or Python file whose result is not in the cache."""
 
-    __slots__ = ("file", "key", "target")
+    __slots__ = ("file", "key", "root", "settings", "target")
 
-    def __init__(self, target: Target, file: _File, key: str) -> None:
+    def __init__(self, target: Target, file: File, key: str, root: str, settings: int) -> None:
         self.target = target
         self.file = file
         self.key = key
-
-
-class _Store:
-    """The run's results cache: each file's result in the cache index, under a key made of the
-    file's digest and everything else the result depends on (``salt``)."""
-
-    def __init__(self, index: cache.Index, files: _Files, salt: str) -> None:
-        self.index = index
-        self.files = files
-        self.salt = salt
-
-    def key(self, *parts: str | bytes) -> str:
-        """The cache key of a result; "" when the cache is off, which hashes nothing."""
-        return cache.key(self.salt, *parts) if self.index.enabled else ""
-
-    def cached(self, target: Target, file: _File, key: str) -> FileResult | None:
-        """The result of ``target`` under ``key``, if the cache holds it."""
-        name = target.resolved
-        known = file.known or self.index.entry(name)
-        if known is None or known.key != key:
-            return None
-        result = decode(known.result, target.path)
-        if result is not None and known.signature != file.signature:
-            # Read again (touched since, or too recent to trust then): note what it is now.
-            self.index.record(name, file.signature, file.digest, key, known.result)
-        return result
-
-    def record(self, target: Target, file: _File, key: str, result: FileResult) -> None:
-        if self.index.enabled:
-            self.index.record(target.resolved, file.signature, file.digest, key, encode(result))
-
-    def lookup(self, target: Target) -> FileResult | Notice | _Job:
-        """The cached result of a Dockerfile or Python file, or the job of computing it."""
-        path, resolved = target.path, target.resolved
-        try:
-            file = self.files.get(path, resolved, status=target.status)
-            key = self.key(target.kind.value, str(path), resolved, file.digest)
-            result = self.cached(target, file, key)
-            if result is not None:
-                return result
-            if file.content is None:  # the cache knew the bytes, not this result of them
-                file = self.files.get(path, resolved, content=True)
-                key = self.key(target.kind.value, str(path), resolved, file.digest)
-        except reading.Unreadable as exc:
-            return Notice(path, str(exc), error=exc.error)
-        return _Job(target, file, key)
+        self.root = root
+        self.settings = settings  # index into the linter's settings
 
 
 class _Linter:
     """Lints Dockerfiles and Python files. Holds nothing but what a result depends on,
     so that worker processes can share it."""
 
-    def __init__(self, project: Project, owners: dict[str, App], selected: frozenset[str]) -> None:
-        self.project = project
-        self.owners = owners
-        self.selected = selected
+    def __init__(self, repositories: dict[str, Repository], settings: list[_Settings]) -> None:
+        self.repositories = repositories
+        self.settings = settings
         self.known = tuple(rule_data.rules())
-        self.checks: dict[FileKind, list[Callable]] = {}
+        self._configured: int | None = None
 
     def run(self, job: _Job) -> FileResult | Notice:
         assert job.file.content is not None  # a job's file is always read
+        self._configure(job.settings)
         try:
-            return self._lint(job.target, job.file.content)
+            return self._lint(job)
         except reading.Unreadable as exc:  # a Python file too large to analyse
             return Notice(job.target.path, str(exc), error=exc.error)
         except RecursionError:  # libcst walks a tree by recursion: "1 + 1 + ..." 500 times
             message = "skipped: expressions nested too deeply to analyse"
             return Notice(job.target.path, message, error=False)
 
-    def _lint(self, target: Target, content: bytes) -> FileResult:
-        resolved = target.resolved
+    def _configure(self, index: int) -> None:
+        """Secret detection follows the configuration of the file being linted."""
+        if self._configured != index:
+            _configure_secrets(self.settings[index].config)
+            self._configured = index
+
+    def _lint(self, job: _Job) -> FileResult:
+        target = job.target
+        content = job.file.content
+        assert content is not None
+        settings = self.settings[job.settings]
+        repository = self.repositories[job.root]
         source = reading.decode(target.path, target.kind, content)
         if isinstance(source, Diagnostic):
-            return FileResult(target.path, [source], [], [], [])
+            return FileResult(target.path, [source], [], {})
         marks, problems = suppressions.scan(target.path, source.text, self.known)
+        own = {target.path: marks} if marks else {}
+        context: object
         if target.kind is FileKind.PYTHON:
-            from flylint.repository import frameworks  # imported only when there is a Python file
+            from flylint.checks.context import PythonContext
+            from flylint.files import python  # imported only when there is a Python file
 
-            module = _parse_python(source)
+            module = python.parse(source)  # None for files the pre-check rules out
             if module is None or isinstance(module, Diagnostic):
-                return FileResult(target.path, [module] if module else [], problems, marks, [])
-            hsts = frameworks.python_hsts(module)
-            context: object = PythonContext(module, self.project.owner(resolved), self.project)
+                return FileResult(target.path, [module] if module else [], problems, own)
+            apps = repository.owners(target.resolved)
+            context = PythonContext(module, apps, repository, settings.config)
         else:
-            dockerfile = _parse_dockerfile(source)
-            if isinstance(dockerfile, Diagnostic):
-                return FileResult(target.path, [dockerfile], problems, marks, [])
-            hsts = []
-            context = DockerfileContext(dockerfile, self.owners.get(resolved), self.project)
-        if target.kind not in self.checks:
-            # Rule modules of a kind are imported only when a file of that kind is linted.
-            self.checks[target.kind] = selection.checks_for(target.kind, self.selected)
-        found = [d for check in self.checks[target.kind] for d in check(context)]
-        return FileResult(target.path, found, problems, marks, hsts)
+            from flylint.checks.context import DockerfileContext
+            from flylint.files import dockerfile  # imported only when there is a Dockerfile
+
+            parsed = dockerfile.parse(source)
+            if isinstance(parsed, Diagnostic):
+                return FileResult(target.path, [parsed], problems, own)
+            apps = repository.building(target.resolved)
+            context = DockerfileContext(parsed, apps, repository, settings.config)
+        checks = selection.checks_for(target.kind, settings.selected)
+        found = [d for check in checks for d in check(context)]
+        return FileResult(target.path, found, problems, own)
+
+
+def _configure_secrets(config: Config) -> None:
+    from flylint.detectors import secrets
+
+    patterns = tuple((p.description, p.regex) for p in config.extra_patterns)
+    secrets.configure(config.allowlist, patterns)
 
 
 _worker_linter: _Linter | None = None
@@ -239,24 +167,6 @@ def _adopt(linter: _Linter) -> None:
 def _run_in_worker(job: _Job) -> FileResult | Notice:
     assert _worker_linter is not None
     return _worker_linter.run(job)
-
-
-def _lint_all(
-    linter: _Linter, store: _Store, targets: list[Target], jobs: int
-) -> list[FileResult | Notice]:
-    """Results in the order of ``targets`` whatever ``jobs`` is: output never depends on it.
-    Cached results are read here; only the files to compute go to workers."""
-    outcomes = [store.lookup(target) for target in targets]
-    todo = [outcome for outcome in outcomes if isinstance(outcome, _Job)]
-    computed = iter(_run_all(linter, todo, jobs))
-    done: list[FileResult | Notice] = []
-    for outcome in outcomes:
-        if isinstance(outcome, _Job):
-            job, outcome = outcome, next(computed)
-            if isinstance(outcome, FileResult):
-                store.record(job.target, job.file, job.key, outcome)
-        done.append(outcome)
-    return done
 
 
 def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[FileResult | Notice]:
@@ -278,255 +188,398 @@ def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[FileResult | 
     return [linter.run(job) for job in todo]
 
 
-def _salt(selected: frozenset[str], settings: Config, project: Project) -> str:
-    """Everything every file's result depends on besides its own bytes."""
-    if cache.active().directory is None:
-        return ""
+class _Session:
+    """What one run knows: its files, the repositories they live in, and the
+    configuration of each file."""
+
+    def __init__(self, options: Options, files: Files, report: Report) -> None:
+        self.options = options
+        self.files = files
+        self.report = report
+        self.index = files.index
+        self.cwd = os.getcwd()
+        self.display = repositories.display_path(self.cwd)
+        self.roots = Roots()
+        self.inventories: dict[str, Inventory] = {}
+        self.repositories: dict[str, Repository] = {}
+        self.resolvers: dict[str, Resolver] = {}
+        self.settings: list[_Settings] = []
+        self._settings_of: dict[int, int] = {}  # id(Config) -> index in settings
+        self.salt = _code_signature() if self.index.enabled else ""
+        self.known = tuple(rule_data.rules())
+
+    def inventory(self, root: str) -> Inventory:
+        found = self.inventories.get(root)
+        if found is None:
+            found = self.inventories[root] = inventories.take(root)
+            self.report.notices.extend(found.notices)
+        return found
+
+    def settings_for(self, root: str, resolved: str) -> int:
+        """The index of the settings that apply to the file at ``resolved``."""
+        resolver = self.resolvers.get(root)
+        if resolver is None:
+            resolver = self.resolvers[root] = Resolver(root, self.options.config)
+        config = resolver.for_file(resolved)
+        index = self._settings_of.get(id(config))
+        if index is None:
+            select = self.options.select if self.options.select is not None else config.select
+            selected = selection.select(select, [*config.ignore, *self.options.ignore])
+            fingerprint = cache.key(config.fingerprint(), *sorted(selected))
+            index = self._settings_of[id(config)] = len(self.settings)
+            self.settings.append(_Settings(config, selected, fingerprint))
+        return index
+
+    def result_key(self, target: Target, root: str, settings: int, *facts: str) -> str:
+        if not self.index.enabled:
+            return ""
+        relative = _relative(target.resolved, root)
+        repository = self.repositories[root]
+        fingerprint = self.settings[settings].fingerprint
+        return cache.key(
+            self.salt, target.kind.value, relative, repository.digest, fingerprint, *facts
+        )
+
+    def cached(self, target: Target, file: File, key: str, root: str) -> FileResult | None:
+        if not self.index.enabled or self.files.is_buffer(target.resolved):
+            return None
+        raw = self.index.get(target.resolved, file.digest, RESULT_SLOT, key)
+        if raw is None:
+            return None
+        return decode(raw, target.path, self._display_relative(root))
+
+    def record(self, target: Target, file: File, key: str, root: str, result: FileResult) -> None:
+        if not self.index.enabled or self.files.is_buffer(target.resolved):
+            return  # an editor's unsaved buffer never reaches the disk
+        encoded = encode(result, self._relative_path(root))
+        self.index.put(target.resolved, file.signature, file.digest, RESULT_SLOT, key, encoded)
+
+    def resolved(self, path: Path) -> str:
+        """The absolute path of a file an output names."""
+        return os.path.abspath(os.path.join(self.cwd, path))
+
+    def _display_relative(self, root: str) -> Callable[[str], Path]:
+        return lambda relative: self.display(os.path.join(root, relative))
+
+    def _relative_path(self, root: str) -> Callable[[Path], str]:
+        def relative(path: Path) -> str:
+            return _relative(self.resolved(path), root)
+
+        return relative
+
+
+def _relative(resolved: str, root: str) -> str:
+    return os.path.relpath(resolved, root).replace(os.sep, "/")
+
+
+def _code_signature() -> str:
+    """In a source checkout, editing code or rule data must not serve stale results."""
     package = Path(__file__).parent.parent
     rules = rule_data.data_dir()
     folders = [package, *(p for p in package.iterdir() if p.is_dir())]
-    parts = [
-        # In a source checkout, editing code or rule data must not serve stale results.
-        cache.tree_signature(*folders, rules, rules / "catalogs"),
-        ",".join(sorted(selected)),
-        repr(sorted(settings.allowlist)),
-        repr([(p.id, p.description, p.regex.pattern) for p in settings.extra_patterns]),
-        repr(sorted(project.also_own)),
-    ]
-    for app in project.apps:
-        path = app.config.source.path
-        parts += [str(path), str(path.resolve()), app.config.source.text, str(app.dockerfile_path)]
-    return cache.key(*parts)
+    return cache.tree_signature(*folders, rules, rules / "catalogs")
 
 
-def _ignored(config: Config, path: Path) -> set[str]:
-    return {rule for selector in config.ignored_for(path) for rule in selection.expand(selector)}
-
-
-def _gather(
-    paths: Iterable[Path], stdin: tuple[Path, bytes] | None
-) -> tuple[Discovery, dict[str, bytes]]:
-    """The files of the run, and the unsaved buffer that replaces one of them, if any."""
+def _targets(
+    session: _Session,
+    paths: Iterable[Path],
+    stdin: tuple[Path, bytes] | None,
+    root_of: dict[str, str],
+) -> tuple[list[Target], list[Path], dict[str, bytes]]:
+    """The files to lint, the named paths that do not exist, and the unsaved buffer that
+    stands for one of them, if any; ``root_of`` learns the root of the files a walk found:
+    the walked directory's."""
     if stdin is not None:
         name, content = stdin
-        resolved = str(name.resolve())
-        found = Discovery([Target(name, classify_explicit(name), resolved, explicit=True)])
-        found.targets += context_configs(resolved)
-        return found, {resolved: content}
-    found = discover(paths)
-    # Files named one by one (pre-commit passes only the changed ones) still belong to
-    # the app of the fly.toml above them; the fly.toml files above a directory are the
-    # same for all the files named in it.
-    known = {t.resolved for t in found.targets}
-    above: dict[str, list[str]] = {}
-    directories: set[str] = set()
-    for target in list(found.targets):
-        if not target.explicit or target.kind is FileKind.FLY_TOML:
-            continue
-        directory = os.path.dirname(target.resolved)
-        if directory in directories:
-            continue
-        directories.add(directory)
-        for config in context_configs(target.resolved, above):
-            if config.resolved not in known:
-                known.add(config.resolved)
-                found.targets.append(config)
-    return found, {}
+        resolved = str(resolve(name))
+        return (
+            [Target(name, classify_explicit(name), resolved, explicit=True)],
+            [],
+            {resolved: content},
+        )
+    found, directories = discover(paths)
+    targets = found.targets
+    seen = {t.resolved for t in targets}
+    for named, resolved in directories:
+        root = session.roots.of(resolved, is_dir=True)
+        inside = os.path.join(resolved, "")
+        for listed in session.inventory(root).files:
+            if listed.resolved in seen or not (resolved == root or listed.path.startswith(inside)):
+                continue
+            seen.add(listed.resolved)
+            root_of[listed.resolved] = root
+            below = listed.path[len(inside) :] if resolved != root else listed.relative
+            targets.append(Target(named / below, listed.kind, listed.resolved))
+    return targets, found.missing, {}
 
 
-def _attach_dockerfiles(
-    apps: list[tuple[App, bool]], report: Report, targets: list[Target]
-) -> dict[str, App]:
-    """Add each app's Dockerfile to the files to lint when its fly.toml was found in a
-    directory walk, whatever the Dockerfile's name. Returns the app that owns each."""
-    linted = {t.resolved for t in targets if t.kind is FileKind.DOCKERFILE}
-    owners: dict[str, App] = {}
-    for app, explicit in apps:
-        path = app.dockerfile_path
-        if path is None:
-            continue
-        if not path.exists():
-            # Named explicitly (pre-commit, editors), a fly.toml is linted alone.
-            if not explicit:
-                message = f"[build] dockerfile names {path}, which does not exist"
-                report.notices.append(Notice(app.config.source.path, message))
-            continue
-        resolved = str(path.resolve())
-        owners.setdefault(resolved, app)
-        if not explicit and resolved not in linted:
-            linted.add(resolved)
-            targets.append(Target(path, FileKind.DOCKERFILE, resolved))
-    return owners
-
-
-class _FlyToml:
-    """A linted fly.toml whose rules wait for the app map and the app's code."""
-
-    __slots__ = ("app", "content", "file", "target")
-
-    def __init__(self, target: Target, app: App, file: _File, content: bytes) -> None:
-        self.target = target
-        self.app = app
-        self.file = file
-        self.content = content
-
-
-def _read_apps(
-    targets: list[Target], report: Report, files: _Files, known: tuple[str, ...]
-) -> tuple[list[tuple[App, bool]], list[_FlyToml], list[FileResult]]:
-    """Every fly.toml of the run parsed into an app (and whether it was named explicitly);
-    the linted ones; the results of linted ones that do not parse."""
-    apps: list[tuple[App, bool]] = []
-    pending: list[_FlyToml] = []
-    broken: list[FileResult] = []
-    for target in targets:
-        if target.kind is not FileKind.FLY_TOML:
-            continue
-        linted = not target.context
-        try:
-            file = files.get(target.path, target.resolved, content=True, status=target.status)
-        except reading.Unreadable as exc:
-            if linted:
-                report.notices.append(Notice(target.path, str(exc), error=exc.error))
-            continue
-        content = file.content
-        assert content is not None  # get(content=True) reads the file
-        if linted:
-            report.files_checked += 1
-        source = reading.decode(target.path, target.kind, content)
-        if isinstance(source, Diagnostic):
-            if linted:
-                broken.append(FileResult(target.path, [source], [], [], []))
-            continue
-        config = _parse_fly_toml(source, file, target.resolved, files.index)
-        if isinstance(config, Diagnostic):
-            if linted:
-                marks, problems = suppressions.scan(target.path, source.text, known)
-                broken.append(FileResult(target.path, [config], problems, marks, []))
-            continue
-        from flylint.repository import frameworks  # a run without a fly.toml never imports it
-
-        app = App(config, frameworks.hsts_settings(config.source.path.parent))
-        apps.append((app, target.explicit))
-        if linted:
-            pending.append(_FlyToml(target, app, file, content))
-    return apps, pending, broken
-
-
-def _parse_fly_toml(
-    source: reading.Source, file: _File, resolved: str, index: cache.Index
-) -> FlyConfig | Diagnostic:
-    """The fly.toml in ``source``: the document the cache kept of these bytes, else parsed
-    (and kept)."""
-    from flylint.files import fly_toml  # a run without a fly.toml never imports it
-
-    document = index.document(resolved, file.digest)
-    if document is not None:
-        return fly_toml.FlyConfig(source, document)
-    config = fly_toml.parse(source)
-    if not isinstance(config, Diagnostic):
-        index.keep_document(resolved, file.digest, config.data)
-    return config
-
-
-def _dockerfile(path: Path | None, files: _Files, content: bool) -> tuple[bytes, bytes | None]:
-    """What a fly.toml's result depends on of the Dockerfile at ``path``, which it builds
-    with: its digest, or a mark that there is none or that it cannot be read; and with
-    ``content``, its bytes."""
-    if path is None:
-        return b"", None
-    try:
-        file = files.get(path, str(resolve(path)), content)
-    except reading.Unreadable:
-        return b"\0unreadable", None
-    return file.digest, file.content
-
-
-def _lint_fly_toml(
-    item: _FlyToml,
-    project: Project,
-    selected: frozenset[str],
-    store: _Store,
-    known: tuple[str, ...],
-) -> FileResult:
-    app, target = item.app, item.target
-    dockerfile_path = app.dockerfile_path
-
-    def key(dockerfile: bytes) -> str:
-        return store.key(
-            "fly-toml", str(target.path), str(target.resolved), item.file.digest,
-            repr(app.code_hsts), dockerfile,
-        )  # fmt: skip
-
-    digest, _ = _dockerfile(dockerfile_path, store.files, content=False)
-    result = store.cached(target, item.file, key(digest))
-    if result is not None:
-        return result
-    mark, dockerfile_bytes = _dockerfile(dockerfile_path, store.files, content=True)
-    if dockerfile_bytes and dockerfile_path is not None:
-        source = reading.decode(dockerfile_path, FileKind.DOCKERFILE, dockerfile_bytes)
-        parsed = source if isinstance(source, Diagnostic) else _parse_dockerfile(source)
-        app.dockerfile = None if isinstance(parsed, Diagnostic) else parsed  # type: ignore[assignment]
-    context = FlyTomlContext(app.config, app, project)
-    checks = selection.checks_for(FileKind.FLY_TOML, selected)
-    found = [d for check in checks for d in check(context)]
-    marks, problems = suppressions.scan(target.path, app.config.source.text, known)
-    result = FileResult(target.path, found, problems, marks, [])
-    store.record(target, item.file, key(mark), result)
-    return result
+def _producers(kinds: set[FileKind]) -> list[Producer]:
+    """The facts the checks of the files' kinds consume, whichever rules are selected (so
+    that the facts kept in the cache serve every selection)."""
+    return [p for kind in sorted(kinds) for p in selection.producers_for(kind)]
 
 
 def lint(
     paths: Iterable[Path],
-    selected: frozenset[str],
+    options: Options | None = None,
     stdin: tuple[Path, bytes] | None = None,
-    settings: Config | None = None,
     jobs: int = 1,
 ) -> Run:
     """Lint ``paths``; or, with ``stdin`` (a name and the bytes of an unsaved buffer), lint
-    that buffer as if it were the named file, with the fly.toml files above it as context.
-    ``jobs`` > 1 lints many Dockerfiles and Python files in that many processes."""
-    settings = settings or Config()
+    that buffer as if it were the named file. ``jobs`` > 1 lints many Dockerfiles and
+    Python files in that many processes."""
+    options = options or Options()
     # First: the index's clock starts before any file of the run is looked at.
-    index = cache.active().index(editor=stdin is not None)
-    found, overrides = _gather(paths, stdin)
-    files = _Files(index, overrides)
-    run = Run(found.missing)
-    report = run.report
-    report.notices.extend(found.notices)
-    known = tuple(rule_data.rules())
+    index = cache.active().index()
+    report = Report()
+    files = Files(index, {})
+    session = _Session(options, files, report)
+    root_of: dict[str, str] = {}
+    targets, missing, overrides = _targets(session, paths, stdin, root_of)
+    files.overrides.update(overrides)
+    run = Run(missing)
+    run.report = report
 
-    targets = list(found.targets)
-    apps, pending, results = _read_apps(targets, report, files, known)
-    project = Project([app for app, _ in apps], settings.own_apps)
-    owners = _attach_dockerfiles(apps, report, targets)
-    store = _Store(index, files, _salt(selected, settings, project))
+    # The model of each repository the targets live in.
+    for target in targets:
+        if target.resolved not in root_of:
+            root_of[target.resolved] = session.roots.of(target.resolved)
+    # Facts are gathered whatever is linted: a Python file that holds one can be where a
+    # config's finding is (see _borrowed).
+    producers = _producers({FileKind.FLY_TOML, *(t.kind for t in targets)}) if targets else []
+    for root in sorted(set(root_of.values())):
+        inventory = session.inventory(root)
+        listed = {f.resolved for f in inventory.of_kind(FileKind.FLY_TOML)}
+        # A config named under a name no walk takes for one is still an app of the run.
+        extra = [
+            Listed(str(t.path), t.resolved, _relative(t.resolved, root), FileKind.FLY_TOML)
+            for t in targets
+            if t.kind is FileKind.FLY_TOML and root_of[t.resolved] == root
+            and t.resolved not in listed
+        ]  # fmt: skip
+        session.repositories[root] = repositories.load(
+            inventory, extra, files, producers, session.display, session.salt
+        )
+    _attach_dockerfiles(session, targets, root_of)
 
-    others = [t for t in targets if t.kind in (FileKind.DOCKERFILE, FileKind.PYTHON)]
-    linter = _Linter(project, owners, selected)
-    for target, outcome in zip(others, _lint_all(linter, store, others, jobs), strict=True):
+    results: list[tuple[int, FileResult]] = []
+    todo: list[_Job] = []
+    for target in targets:
+        root = root_of.setdefault(target.resolved, session.roots.of(target.resolved))
+        settings = session.settings_for(root, target.resolved)
+        if target.kind is FileKind.FLY_TOML:
+            outcome = _lint_fly_toml(session, run, target, root, settings)
+            if isinstance(outcome, Notice):
+                report.notices.append(outcome)
+            elif outcome is not None:
+                report.files_checked += 1
+                results.append((settings, outcome))
+            continue
+        try:
+            file = files.get(target.path, target.resolved, status=target.status)
+            key = session.result_key(target, root, settings)
+            result = session.cached(target, file, key, root)
+            if result is None:
+                file = files.get(target.path, target.resolved, content=True)
+        except reading.Unreadable as exc:
+            report.notices.append(Notice(target.path, str(exc), error=exc.error))
+            continue
+        if result is not None:
+            report.files_checked += 1
+            results.append((settings, result))
+        else:
+            todo.append(_Job(target, file, key, root, settings))
+
+    linter = _Linter(session.repositories, session.settings)
+    for job, outcome in zip(todo, _run_all(linter, todo, jobs), strict=True):
         if isinstance(outcome, Notice):
             report.notices.append(outcome)
             continue
         report.files_checked += 1
-        results.append(outcome)
-        if outcome.hsts:
-            owner = project.owner(target.resolved)
-            if owner is not None:
-                owner.code_hsts.extend(outcome.hsts)
-    results += [_lint_fly_toml(item, project, selected, store, known) for item in pending]
-    run.fly_tomls = {item.target.path: item.content for item in pending}
+        session.record(job.target, job.file, job.key, job.root, outcome)
+        results.append((job.settings, outcome))
+    results += _borrowed(session, run, targets, root_of)
     index.save()
-
-    marks = {result.path: result.marks for result in results if result.marks}
-    kept, suppressed = suppressions.apply(
-        [d for result in results for d in result.diagnostics], marks
-    )
-    kept += [d for result in results for d in result.problems]
-    if settings.per_file_ignores:
-        kept = [d for d in kept if d.rule_id not in _ignored(settings, d.path)]
-    report.diagnostics = sorted((d for d in kept if d.rule_id in selected), key=Diagnostic.sort_key)
-    report.suppressed = sorted(
-        (d for d in suppressed if d.rule_id in selected), key=Diagnostic.sort_key
-    )
+    _report(session, results)
     return run
+
+
+def _borrowed(
+    session: _Session, run: Run, targets: list[Target], root_of: dict[str, str]
+) -> list[tuple[int, FileResult]]:
+    """The findings a config's rules place in another file (a Python line that turns HSTS
+    off), for each such file linted without that config: a file's findings are the same
+    whether its app's config is in the run or not."""
+    linted = {t.resolved for t in targets if t.kind is FileKind.FLY_TOML}
+    borrowed: list[tuple[int, FileResult]] = []
+    for target in targets:
+        if target.kind is FileKind.FLY_TOML:
+            continue
+        root = root_of[target.resolved]
+        repository = session.repositories[root]
+        if not repository.holds_facts(target.resolved):
+            continue
+        apps = repository.owners(target.resolved) or repository.building(target.resolved)
+        for app in apps:
+            if app.resolved in linted:
+                continue
+            config = Target(session.display(app.resolved), FileKind.FLY_TOML, app.resolved)
+            settings = session.settings_for(root, app.resolved)
+            outcome = _lint_fly_toml(session, None, config, root, settings)
+            if not isinstance(outcome, FileResult):
+                continue
+            here = [
+                Diagnostic(d.rule_id, target.path, d.span, d.message, d.anchor, d.precision)
+                for d in outcome.diagnostics
+                if d.path != config.path and session.resolved(d.path) == target.resolved
+            ]
+            if here:
+                theirs = [
+                    mark
+                    for path, marks_there in outcome.marks.items()
+                    if session.resolved(path) == target.resolved
+                    for mark in marks_there
+                ]
+                marks = {target.path: theirs} if theirs else {}
+                borrowed.append((settings, FileResult(target.path, here, [], marks)))
+    return borrowed
+
+
+def _attach_dockerfiles(session: _Session, targets: list[Target], root_of: dict[str, str]) -> None:
+    """Lint the Dockerfile of each app whose config a directory walk found, whatever the
+    Dockerfile's name."""
+    linted = {t.resolved for t in targets}
+    for target in list(targets):
+        if target.kind is not FileKind.FLY_TOML or target.explicit:
+            continue
+        repository = session.repositories[root_of[target.resolved]]
+        app = next((a for a in repository.apps if a.resolved == target.resolved), None)
+        if app is None:
+            continue
+        named = app.config_dockerfile
+        if app.dockerfile is None or app.dockerfile in linted:
+            if named is not None and app.dockerfile is None:
+                message = f"[build] dockerfile names {named}, which is outside the repository"
+                session.report.notices.append(Notice(target.path, message))
+            continue
+        path = target.path.parent / named if named else target.path.parent / "Dockerfile"
+        if not os.path.isfile(app.dockerfile):
+            message = f"[build] dockerfile names {path}, which does not exist"
+            session.report.notices.append(Notice(target.path, message))
+            continue
+        linted.add(app.dockerfile)
+        root_of[app.dockerfile] = repository.root
+        targets.append(Target(path, FileKind.DOCKERFILE, app.dockerfile))
+
+
+def _lint_fly_toml(
+    session: _Session, run: Run | None, target: Target, root: str, settings: int
+) -> FileResult | Notice | None:
+    """The result of a config; ``run`` None: not linted for itself, but for the findings
+    it places in another file."""
+    files = session.files
+    try:
+        file = files.get(target.path, target.resolved, content=True, status=target.status)
+    except reading.Unreadable as exc:
+        return Notice(target.path, str(exc), error=exc.error)
+    content = file.content
+    assert content is not None
+    repository = session.repositories[root]
+    app = next((a for a in repository.apps if a.resolved == target.resolved), None)
+    facts = _facts_used(repository, app)
+    key = session.result_key(target, root, settings, *facts)
+    result = session.cached(target, file, key, root)
+    if result is None:
+        result = _compute_fly_toml(session, target, content, repository, app, settings)
+        session.record(target, file, key, root, result)
+    parsed = not result.diagnostics or result.diagnostics[0].rule_id != reading.PARSE_ERROR
+    if run is not None and parsed:
+        run.fly_tomls[target.path] = content
+    return result
+
+
+def _facts_used(repository: Repository, app: object) -> list[str]:
+    """The facts a config's result depends on: its app's, in a stable form."""
+    if app is None:
+        return []
+    names = sorted({p.name for p in selection.producers_for(FileKind.FLY_TOML)})
+    return [repr([(str(f.path), f.row) for f in repository.facts(app, n)]) for n in names]  # type: ignore[arg-type]
+
+
+def _compute_fly_toml(
+    session: _Session,
+    target: Target,
+    content: bytes,
+    repository: Repository,
+    app: object,
+    settings_index: int,
+) -> FileResult:
+    from flylint.checks.context import FlyTomlContext
+    from flylint.files import fly_toml  # a run without a fly.toml never imports it
+
+    source = reading.decode(target.path, target.kind, content)
+    if isinstance(source, Diagnostic):
+        return FileResult(target.path, [source], [], {})
+    marks, problems = suppressions.scan(target.path, source.text, session.known)
+    own = {target.path: marks} if marks else {}
+    config = fly_toml.parse(source)
+    if isinstance(config, Diagnostic) or app is None:
+        return FileResult(target.path, [config] if isinstance(config, Diagnostic) else [],
+                          problems, own)  # fmt: skip
+    settings = session.settings[settings_index]
+    _configure_secrets(settings.config)
+    app.config = config  # type: ignore[attr-defined]
+    context = FlyTomlContext(config, app, repository, settings.config)  # type: ignore[arg-type]
+    checks = selection.checks_for(FileKind.FLY_TOML, settings.selected)
+    found = [d for check in checks for d in check(context)]
+    # Findings in other files (a Python line that turns HSTS off) follow the suppression
+    # comments of those files.
+    for path in sorted({d.path for d in found} - {target.path}):
+        text = _text(session, path)
+        if text is not None:
+            elsewhere, _ = suppressions.scan(path, text, session.known)
+            if elsewhere:
+                own[path] = elsewhere
+    return FileResult(target.path, found, problems, own)
+
+
+def _text(session: _Session, path: Path) -> str | None:
+    resolved = session.resolved(path)
+    try:
+        file = session.files.get(path, resolved, content=True)
+    except reading.Unreadable:
+        return None
+    assert file.content is not None
+    source = reading.decode(path, FileKind.PYTHON, file.content)
+    return None if isinstance(source, Diagnostic) else source.text
+
+
+def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
+    """Suppressions, per-file ignores and rule selection, each by the configuration of
+    the file a result is about; findings sorted, duplicates (two sibling configs blaming
+    one line of their shared code) once."""
+    report = session.report
+    kept_all: set[Diagnostic] = set()
+    suppressed_all: set[Diagnostic] = set()
+    for index, result in results:
+        settings = session.settings[index]
+        kept, suppressed = suppressions.apply(result.diagnostics, result.marks)
+        kept += result.problems
+        config = settings.config
+        if config.per_file_ignores:
+            ignored = _ignored_rules(config, session)
+            kept = [d for d in kept if d.rule_id not in ignored(d.path)]
+        kept_all.update(d for d in kept if d.rule_id in settings.selected)
+        suppressed_all.update(d for d in suppressed if d.rule_id in settings.selected)
+    report.diagnostics = sorted(kept_all, key=Diagnostic.sort_key)
+    report.suppressed = sorted(suppressed_all, key=Diagnostic.sort_key)
+
+
+def _ignored_rules(config: Config, session: _Session) -> Callable[[Path], set[str]]:
+    def ignored(path: Path) -> set[str]:
+        resolved = session.resolved(path)
+        return {
+            rule for selector in config.ignored_for(resolved) for rule in selection.expand(selector)
+        }
+
+    return ignored

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
 from flylint.diagnostics import FileKind
 from flylint.registry import rule_data
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from flylint.repository.facts import Producer
 
 
 class UsageError(Exception):
@@ -35,16 +40,33 @@ def select(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> frozense
     return frozenset(chosen)
 
 
-def checks_for(kind: FileKind, selected: frozenset[str]) -> list:
-    """The ``check_<kind>`` functions that can report a selected rule for files of ``kind``."""
+@functools.cache
+def _modules(kind: FileKind, selected: frozenset[str] | None) -> tuple[ModuleType, ...]:
+    """The rule modules that report a rule of ``selected`` (None: any rule) on files of
+    ``kind``, each imported once."""
     modules: dict[str, ModuleType] = {}
     for info in rule_data.rules().values():
         if (
             info.module
-            and info.id in selected
+            and (selected is None or info.id in selected)
             and kind in info.files
             and info.module not in modules
         ):
             modules[info.module] = importlib.import_module(f"flylint.checks.{info.module}")
+    return tuple(modules.values())
+
+
+def checks_for(kind: FileKind, selected: frozenset[str]) -> list:
+    """The ``check_<kind>`` functions that can report a selected rule for files of ``kind``."""
     attribute = "check_" + kind.value.replace("-", "_")
-    return [getattr(module, attribute) for module in modules.values()]
+    return [getattr(module, attribute) for module in _modules(kind, selected)]
+
+
+def producers_for(kind: FileKind) -> list[Producer]:
+    """The facts that the rule modules for files of ``kind`` consume (their ``FACTS``),
+    whichever rules are selected."""
+    found: dict[int, Producer] = {}
+    for module in _modules(kind, None):
+        for producer in getattr(module, "FACTS", ()):
+            found.setdefault(id(producer), producer)
+    return list(found.values())

@@ -1,23 +1,29 @@
 """Project configuration: ``[tool.flylint]`` in pyproject.toml, or ``flylint.toml`` /
-``.flylint.toml`` (top-level keys), found upward from the linted path; ``--config FILE``
-names one. Unknown keys and rule ids are errors (exit 2), never silently ignored.
+``.flylint.toml`` (top-level keys). Each file gets the nearest one at or above its
+directory, no higher than the repository root, as ruff resolves its configuration (a
+pyproject.toml without ``[tool.flylint]`` is passed over); ``--config FILE`` names one for
+every file. Unknown keys and rule ids are errors (exit 2), never silently ignored.
+``per-file-ignores`` keys are gitignore patterns relative to the directory of the file
+that declares them (``*.py`` at any depth, ``/top.py`` only there, ``scripts/`` all under
+any ``scripts`` directory); a key starting with ``!`` applies to the files it does NOT
+match, as in ruff.
 
     [tool.flylint]
     select = ["ALL"]
     ignore = ["FLY202"]
     own-apps = ["shop-staging"]          # also this app's own names (no FLY401/FLY402)
     [tool.flylint.per-file-ignores]
-    "scripts/**" = ["FLY106"]
-    [tool.flylint.detectors.secrets]
+    "scripts/" = ["FLY106"]
+    [tool.flylint.secrets]
     allowlist = ["demo-Pass-2024"]       # values that are never reported
     extra-patterns = [{ id = "acme", description = "ACME API key", regex = "acme_[a-z0-9]{32}" }]
 """
 
 from __future__ import annotations
 
-import fnmatch
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -28,6 +34,12 @@ from flylint.support.records import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from pathspec import GitIgnoreSpec
+
+    # One per-file-ignores key: its spec, whether it may match at any depth (no "/" but a
+    # trailing one, or a leading "**/"), whether it is negated ("!"), and its selectors.
+    _Matcher = tuple[GitIgnoreSpec, bool, bool, list[str]]
 
 _KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets"}
 _SECRET_KEYS = {"allowlist", "extra-patterns"}
@@ -44,7 +56,14 @@ class ExtraPattern(Record):
         self.regex = regex
 
 
-class Config(Record):
+class _Memo:
+    """A slot for what a record derives from its fields on first use (not a field: not
+    compared, hashed, shown or pickled)."""
+
+    __slots__ = ("_memo",)
+
+
+class Config(Record, _Memo):
     __slots__ = (
         "allowlist",
         "extra_patterns",
@@ -72,26 +91,135 @@ class Config(Record):
         self.own_apps = own_apps
         self.allowlist = allowlist
         self.extra_patterns = extra_patterns
+        self._memo: tuple[str, list[_Matcher]] | None = None
 
-    def ignored_for(self, path: Path) -> list[str]:
-        """Rule selectors that per-file-ignores turns off for ``path``."""
+    def directory(self) -> str:
+        """The resolved directory per-file-ignores are relative to: the config file's
+        (the working directory for a configuration read from no file)."""
+        base = self.path.parent if self.path is not None else Path.cwd()
+        try:
+            return str(base.resolve())
+        except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+            return str(base.absolute())
+
+    def ignored_for(self, resolved: str) -> list[str]:
+        """Rule selectors that per-file-ignores turns off for the file at ``resolved`` (its
+        resolved absolute path; a ``Path`` is resolved first)."""
         if not self.per_file_ignores:
             return []
-        base = self.path.parent if self.path else Path.cwd()
-        try:
-            relative = path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            relative = path.as_posix()
+        if not isinstance(resolved, str):
+            resolved = str(Path(resolved).resolve())
+        if self._memo is None:
+            self._memo = (self.directory(), _compile(self.per_file_ignores))
+        base, matchers = self._memo
+        prefix = base if base.endswith(os.sep) else base + os.sep
+        inside = resolved.startswith(prefix)
+        if inside:
+            relative = resolved[len(prefix) :]
+        else:  # only the patterns that match at any depth can match here
+            relative = os.path.splitdrive(resolved)[1].lstrip(os.sep)
+        if os.sep != "/":
+            relative = relative.replace(os.sep, "/")
         return [
             selector
-            for pattern, selectors in self.per_file_ignores.items()
-            if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(path.name, pattern)
+            for spec, floating, negated, selectors in matchers
+            if ((inside or floating) and spec.match_file(relative)) != negated
             for selector in selectors
         ]
 
+    def fingerprint(self) -> str:
+        """A digest of everything in this configuration that changes results, for cache
+        keys: equal for equal configurations, different when any option differs."""
+        from flylint.engine.cache import key  # the engine has imported it already
+
+        def rules(selectors: Iterable[str]) -> str:
+            return repr(sorted({s.strip().upper() for s in selectors}))
+
+        return key(
+            "flylint-config-1",
+            self.directory() if self.path is not None or self.per_file_ignores else "",
+            "None" if self.select is None else rules(self.select),
+            rules(self.ignore),
+            repr(sorted((glob, rules(ids)) for glob, ids in self.per_file_ignores.items())),
+            repr(sorted(self.own_apps)),
+            repr(sorted(self.allowlist)),
+            repr(
+                [(p.id, p.description, p.regex.pattern, p.regex.flags) for p in self.extra_patterns]
+            ),
+        )
+
+
+def _compile(per_file_ignores: Mapping[str, list[str]]) -> list[_Matcher]:
+    from pathspec import GitIgnoreSpec  # ~50 ms: only for a config with per-file-ignores
+
+    matchers = []
+    for glob, selectors in per_file_ignores.items():
+        negated = glob.startswith("!")
+        pattern = glob[1:] if negated else glob
+        stripped = pattern.rstrip("/")
+        floating = "/" not in stripped or stripped.startswith("**/")
+        matchers.append((GitIgnoreSpec.from_lines([pattern]), floating, negated, selectors))
+    return matchers
+
+
+class Resolver:
+    """The configuration of each file of a repository: the nearest one at or above the
+    file's directory, no higher than ``root`` (the resolved repository root), else the
+    defaults; with ``forced`` (``--config FILE``), that one for every file. Each
+    directory is looked at once and each configuration file loaded once."""
+
+    __slots__ = ("_default", "_forced", "_loaded", "_nearest", "_prefix", "root")
+
+    def __init__(self, root: str, forced: Path | None = None) -> None:
+        self.root = os.path.normpath(root)
+        self._prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
+        self._forced = load(forced) if forced is not None else None
+        self._default = Config()
+        self._nearest: dict[str, Config] = {}  # directory -> the config its files get
+        self._loaded: dict[Path, Config] = {}  # config file -> its config, in load order
+
+    def for_file(self, resolved: str) -> Config:
+        """The configuration of the file at ``resolved`` (its resolved absolute path). A
+        file outside ``root`` gets the configuration in its own directory, if any."""
+        if self._forced is not None:
+            return self._forced
+        directory = os.path.dirname(resolved)
+        config = self._nearest.get(directory)
+        if config is not None:
+            return config
+        visited = []
+        current = directory
+        while True:
+            config = self._nearest.get(current)
+            if config is not None:
+                break
+            visited.append(current)
+            found = _declared_in(current)
+            if found is not None:
+                config = self._loaded.get(found)
+                if config is None:
+                    config = self._loaded[found] = load(found)
+                break
+            parent = os.path.dirname(current)
+            if current == self.root or not current.startswith(self._prefix) or parent == current:
+                config = self._default
+                break
+            current = parent
+        for seen in visited:
+            self._nearest[seen] = config
+        return config
+
+    def configs(self) -> list[Config]:
+        """The distinct configurations read from files so far (the forced one, if any), in
+        the order they were loaded; the defaults are not one of them."""
+        if self._forced is not None:
+            return [self._forced]
+        return list(self._loaded.values())
+
 
 def find(start: Path) -> Path | None:
-    """The nearest configuration file at or above ``start``."""
+    """The nearest configuration file at or above ``start``, with no upper bound (the
+    ``Resolver`` stops at the repository root)."""
     try:
         directory = start.resolve()
     except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
@@ -99,19 +227,42 @@ def find(start: Path) -> Path | None:
     if not directory.is_dir():
         directory = directory.parent
     for candidate in (directory, *directory.parents):
-        for name in _NAMES:
-            path = candidate / name
-            if path.is_file() and (name != "pyproject.toml" or _table(path) is not None):
-                return path
+        found = _declared_in(str(candidate))
+        if found is not None:
+            return found
     return None
 
 
-def _table(path: Path) -> dict[str, Any] | None:
-    tomllib = toml_parser.module()
+def _declared_in(directory: str) -> Path | None:
+    """The configuration file of ``directory``: flylint.toml, .flylint.toml, or a
+    pyproject.toml with a ``[tool.flylint]`` table, in that order."""
+    for name in _NAMES:
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            continue
+        if name != "pyproject.toml" or _declares(Path(path)):
+            return Path(path)
+    return None
+
+
+def _declares(pyproject: Path) -> bool:
+    text = _read(pyproject)
+    # A pyproject.toml that never names flylint has no such table: not parsed (nor the
+    # TOML parser imported) for each sub-project's own pyproject.toml.
+    return "flylint" in text and _table(pyproject, text) is not None
+
+
+def _read(path: Path) -> str:
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read configuration: {exc}") from exc
+
+
+def _table(path: Path, text: str | None = None) -> dict[str, Any] | None:
+    tomllib = toml_parser.module()
+    try:
+        document = tomllib.loads(_read(path) if text is None else text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from exc
     if path.name == "pyproject.toml":

@@ -1,4 +1,4 @@
-"""FLY101 (secrets in fly.toml [env]) and FLY102 (secrets in fly.toml [build.args])."""
+"""FLY101: a credential in fly.toml ``[env]``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from flylint.diagnostics import Diagnostic
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
-    app = f" --app {ctx.app.name}" if ctx.app.name else ""
-    for key, found in _secrets(ctx, "env"):
+    app = f" --app {ctx.app.name}" if ctx.app is not None and ctx.app.name else ""
+    for key, found in table_secrets(ctx, "env"):
         # Never fixed automatically: moving a secret needs the real value and a deploy.
         yield ctx.diagnostic(
             "FLY101",
@@ -21,19 +21,10 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             "and delete it from [env]",
             f"env.{key}",
         )
-    for key, found in _secrets(ctx, "build", "args"):
-        yield ctx.diagnostic(
-            "FLY102",
-            ctx.config.where(("build", "args", key)).entry,
-            f"[build.args] {key} holds a credential ({found.kind}, {found.masked}), which "
-            f"stays in the image history: pass it with fly deploy --build-secret {key}=... "
-            f"and read it in a RUN --mount=type=secret,id={key} step",
-            f"build.args.{key}",
-        )
 
 
-def _secrets(ctx: FlyTomlContext, *table: str) -> Iterator[tuple[str, SecretMatch]]:
-    """(key, what it holds) for each credential in a table of string values."""
+def table_secrets(ctx: FlyTomlContext, *table: str) -> Iterator[tuple[str, SecretMatch]]:
+    """(key, what it holds) for each credential in a fly.toml table of string values."""
     for key, value in ctx.config.table(*table).items():
         if isinstance(value, str) and (match := find_secret(key, value)) is not None:
             yield key, match

@@ -10,10 +10,13 @@ from flylint.diagnostics import Diagnostic, Span
 from flylint.files.fly_toml import handlers, port_number
 from flylint.files.toml_locations import KeyPath
 from flylint.registry import rule_data
+from flylint.repository.facts import DOCKERFILE, Producer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from flylint.files.dockerfile import Dockerfile
 
 
 @functools.cache
@@ -48,11 +51,20 @@ def _image_engine(ctx: FlyTomlContext) -> str | None:
     engine = database_image(image)
     if engine is not None:
         return f"{engine} image ([build] image)"
-    final = ctx.app.dockerfile.final_image if ctx.app.dockerfile else None
+    final = next((fact.row[0] for fact in ctx.facts("final-image")), None)
     engine = database_image(final)
     if engine is not None:
         return f"{engine} image (its Dockerfile's final stage: FROM {final})"
     return None
+
+
+def _final_image(dockerfile: Dockerfile) -> list[tuple]:
+    image = dockerfile.final_image
+    return [(image,)] if image else []
+
+
+# The image the app's Dockerfile runs, for a database image behind a service.
+FACTS = (Producer("final-image", DOCKERFILE, _final_image),)
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:

@@ -40,9 +40,9 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
         if not value or addresses.database_target(value):
             continue  # nothing known, or a database URL (FLY302's)
         for found in addresses.fly_dev_targets(value):
-            if ctx.project.is_own(found.app, ctx.app):
+            if ctx.is_own(found.app):
                 continue
-            other = ctx.project.app_named(found.app)
+            other = ctx.repository.app_named(found.app)
             private = addresses.private_address(
                 found.app, other.internal_port if other else None, found.scheme
             )

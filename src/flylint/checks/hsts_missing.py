@@ -1,0 +1,306 @@
+"""FLY202: a public HTTP service that sends no Strict-Transport-Security header.
+
+HSTS counts as set when fly.toml's proxy adds the header or when the code the app ships
+sends it (facts: ``FACTS``). A generated Rails app (``config.force_ssl = true``, Rails
+7.1+) and a generated Phoenix app (``force_ssl: [...]`` in ``config/prod.exs``, Phoenix
+1.7+) send Strict-Transport-Security without a line in fly.toml; Python apps are read
+from their parsed source: Django's ``SECURE_HSTS_SECONDS``, Flask-Talisman, and code that
+sets the header itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from flylint.checks.context import FlyTomlContext
+from flylint.diagnostics import Diagnostic, Edit, Span
+from flylint.files.fly_toml import FlyConfig, handlers, integer, port_number
+from flylint.files.toml_locations import KeyPath
+from flylint.repository.facts import PYTHON, TEXT, Producer
+from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from flylint.files.python import PythonModule
+
+SIX_MONTHS = 15_768_000
+RECOMMENDED = "max-age=63072000; includeSubDomains"
+_HEADERS = ("http_options", "response", "headers")
+
+
+class _Entry(Record):
+    """A public HTTP service: ``[http_service]`` or one ``[[services]]`` entry."""
+
+    __slots__ = ("fix_table", "header_tables", "headers_hint", "label", "path")
+
+    def __init__(
+        self,
+        path: KeyPath,
+        label: str,
+        header_tables: list[KeyPath],
+        headers_hint: str,
+        fix_table: KeyPath | None,
+    ) -> None:
+        self.path = path
+        self.label = label
+        self.header_tables = header_tables  # where its ports' response headers live
+        self.headers_hint = headers_hint  # where to add the header, for the message
+        self.fix_table = fix_table  # where --fix adds the header: the HTTPS side, if there is one
+
+
+def services(ctx: FlyTomlContext) -> Iterator[_Entry]:
+    config = ctx.config
+    if isinstance(config.data.get("http_service"), dict):
+        yield _Entry(
+            ("http_service",),
+            "[http_service]",
+            [("http_service", *_HEADERS)],
+            "[http_service.http_options.response.headers]",
+            ("http_service", *_HEADERS),
+        )
+    for service_path, _ in config.tables("services"):
+        ports = config.tables(*service_path, "ports")
+        serving = [
+            port
+            for _, port in ports
+            if "http" in handlers(port) and port.get("force_https") is not True
+        ]
+        if not serving:
+            continue  # private, TCP-only, or only redirecting to HTTPS
+        number = port_number(serving[-1].get("port"))
+        tls = [port_path for port_path, port in ports if "tls" in handlers(port)]
+        if not tls:  # browsers ignore HSTS received over plain HTTP
+            where = ' of a TLS port (it has none: add port 443 with handlers = ["tls", "http"])'
+        else:
+            where = f" of its port {number}" if number is not None else ""
+        yield _Entry(
+            service_path,
+            "[[services]]",
+            [(*port_path, *_HEADERS) for port_path, _ in ports],
+            f"[services.ports.http_options.response.headers]{where}",
+            (*tls[0], *_HEADERS) if tls else None,
+        )
+
+
+def hsts_header(headers: Any) -> tuple[str, Any] | None:
+    if not isinstance(headers, dict):
+        return None
+    for name, value in headers.items():
+        # An empty value tells Fly's proxy to drop the header: that is not setting it.
+        if name.lower() == "strict-transport-security" and value not in ("", False, None):
+            return name, value
+    return None
+
+
+class HstsSetting(Record):
+    """HSTS as the app's code or framework sets it."""
+
+    __slots__ = ("label", "max_age", "path", "span")
+
+    def __init__(self, path: Path, span: Span, max_age: int | None, label: str) -> None:
+        self.path = path
+        self.span = span
+        self.max_age = max_age  # 0: explicitly turned off; None: set, max-age not known statically
+        self.label = label  # what sets it, for messages: "SECURE_HSTS_SECONDS", "Talisman(...)"
+
+
+def code_hsts(ctx: FlyTomlContext) -> list[HstsSetting]:
+    return [
+        HstsSetting(fact.path, Span(*fact.row[:4]), fact.row[4], fact.row[5])
+        for fact in ctx.facts("hsts")
+    ]
+
+
+def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
+    config = ctx.config
+    in_code = code_hsts(ctx)
+    for entry in services(ctx):
+        found = any(hsts_header(config.get(p)) is not None for p in entry.header_tables)
+        code_on = [h for h in in_code if h.max_age != 0]
+        if found or code_on:
+            continue
+        anchor = ".".join(map(str, entry.path))
+        code_off = [h for h in in_code if h.max_age == 0]
+        if code_off:
+            off = code_off[0]
+            yield Diagnostic(
+                "FLY202",
+                off.path,
+                off.span,
+                f"{off.label} turns HSTS off and fly.toml sets no Strict-Transport-Security "
+                f"for {entry.label}: enable it here, or add "
+                f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}',
+                anchor,
+            )
+            continue
+        misspelt = _misspelt_header(config, entry.header_tables)
+        if misspelt is not None:
+            # Renaming is the fix; adding a second header beside the typo would hide it.
+            yield ctx.diagnostic(
+                "FLY202",
+                config.where(misspelt).key,
+                f"{entry.label} sends no Strict-Transport-Security header: {misspelt[-1]} is "
+                "not that header (misspelt?); rename it Strict-Transport-Security",
+                anchor,
+            )
+            continue
+        headers_tables = [p for p in entry.header_tables if p in config.locations]
+        where = config.where(headers_tables[0] if headers_tables else entry.path)
+        yield ctx.diagnostic(
+            "FLY202",
+            where.key,
+            f"{entry.label} sends no Strict-Transport-Security header: add "
+            f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}',
+            anchor,
+            fix=Edit(entry.fix_table, "Strict-Transport-Security", RECOMMENDED)
+            if entry.fix_table
+            else None,
+        )
+
+
+def _misspelt_header(config: FlyConfig, tables: list[KeyPath]) -> KeyPath | None:
+    """A response header whose name is a near miss of Strict-Transport-Security
+    (``Strict-Transport-Secuirty``, ``Strict_Transport_Security``, ``HSTS``)."""
+    for table_path in tables:
+        headers = config.get(table_path)
+        for name in headers if isinstance(headers, dict) else ():
+            if name.lower() == "strict-transport-security":
+                continue  # the header itself, emptied to remove it: not a misspelling
+            squashed = re.sub(r"[-_\s]", "", name.lower())
+            if squashed == "hsts" or _near(squashed, "stricttransportsecurity"):
+                return (*table_path, name)
+    return None
+
+
+def _near(text: str, target: str) -> bool:
+    """difflib's ratio >= 0.85. The ratio is at most 2 * min(lengths) / (sum of lengths),
+    which settles most names without importing difflib (~1.5 ms a run)."""
+    if 2.0 * min(len(text), len(target)) / (len(text) + len(target)) < 0.85:
+        return False
+    import difflib
+
+    return difflib.SequenceMatcher(None, text, target).ratio() >= 0.85
+
+
+# -- HSTS the app's code sends (facts) ---------------------------------------------------
+
+_RAILS_CONFIG = "config/environments/production.rb"
+_RAILS_FORCE_SSL = Regex(r"^[ \t]*config\.force_ssl[ \t]*=[ \t]*true\b", re.MULTILINE)
+_RAILS_HSTS_OFF = Regex(r"^[ \t]*config\.ssl_options\b.*\bhsts:[ \t]*false", re.MULTILINE)
+_RAILS_MAX_AGE = 63_072_000  # ActionDispatch::SSL's default since Rails 7.0: two years
+
+_PHOENIX_CONFIGS = ("config/prod.exs", "config/runtime.exs")
+_PHOENIX_FORCE_SSL = Regex(r"^[ \t]*[^#\n]*\bforce_ssl:[ \t]*\[(?P<options>[^\]\n]*)", re.M)
+_PHOENIX_MAX_AGE = 31_536_000  # Plug.SSL's default: one year
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _rails_rows(text: str) -> list[tuple]:
+    """HSTS of a Rails app: ``config.force_ssl = true`` in production.rb (Rails 7.1+
+    generates it), unless ``ssl_options`` turns HSTS off."""
+    match = _RAILS_FORCE_SSL.search(text)
+    if match is None or _RAILS_HSTS_OFF.search(text):
+        return []
+    line = _line_of(text, match.start())
+    return [(line, 1, line, 1, _RAILS_MAX_AGE, "config.force_ssl")]
+
+
+def _phoenix_rows(text: str) -> list[tuple]:
+    """HSTS of a Phoenix app: ``force_ssl: [...]`` in prod.exs or runtime.exs (Phoenix
+    1.7+ generates it), unless it says ``hsts: false``."""
+    rows = []
+    for match in _PHOENIX_FORCE_SSL.finditer(text):
+        if re.search(r"\bhsts:[ \t]*false", match.group("options")):
+            continue
+        line = _line_of(text, match.start())
+        rows.append((line, 1, line, 1, _PHOENIX_MAX_AGE, "force_ssl"))
+    return rows
+
+
+_TALISMAN = "flask_talisman.Talisman"
+_TALISMAN_MAX_AGE = 31_556_926  # Flask-Talisman's default: one year
+_HEADER = "strict-transport-security"
+_CODE_MAX_AGE = Regex(r"max-age\s*=\s*\"?(\d{1,12})", re.IGNORECASE)
+
+
+def _python_rows(module: PythonModule) -> list[tuple]:
+    """Where a Python module sets HSTS, and with what max-age: Django's
+    ``SECURE_HSTS_SECONDS``, Flask-Talisman, code that sets the header."""
+    import libcst as cst
+
+    found: list[tuple] = []
+
+    def setting(at: cst.CSTNode, max_age: int | None, label: str) -> None:
+        found.append((*module.span(at), max_age, label))
+
+    def header_value(value: cst.BaseExpression | None, at: cst.CSTNode) -> None:
+        text = module.string(value)
+        match = _CODE_MAX_AGE.search(text) if text else None
+        max_age = int(match.group(1)) if match else None
+        setting(at, max_age, "Strict-Transport-Security")
+
+    for node in module.nodes((cst.Assign, cst.Call, cst.DictElement)):
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                name = target.target
+                if isinstance(name, cst.Name) and name.value == "SECURE_HSTS_SECONDS":
+                    seconds = _integer(module, node.value)
+                    setting(node, seconds, name.value)
+                elif isinstance(name, cst.Subscript) and _is_header(module, name):
+                    header_value(node.value, node)
+        elif isinstance(node, cst.DictElement):
+            if (module.string(node.key) or "").lower() == _HEADER:
+                header_value(node.value, node)
+        elif _TALISMAN in module.names(node.func):
+            keywords = {a.keyword.value: a.value for a in node.args if a.keyword}
+            turned_off = isinstance(keywords.get("strict_transport_security"), cst.Name) and (
+                keywords["strict_transport_security"].value == "False"
+            )
+            seconds = _integer(module, keywords.get("strict_transport_security_max_age"))
+            max_age = 0 if turned_off else seconds or _TALISMAN_MAX_AGE
+            setting(node, max_age, "Talisman(...)")
+        elif len(node.args) >= 2 and (module.string(node.args[0].value) or "").lower() == _HEADER:
+            header_value(node.args[1].value, node)  # headers.append("Strict-...", value)
+    return found
+
+
+def _is_header(module: PythonModule, target: object) -> bool:
+    import libcst as cst
+
+    if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+        return False
+    index = target.slice[0].slice
+    return isinstance(index, cst.Index) and (module.string(index.value) or "").lower() == _HEADER
+
+
+def _integer(module: PythonModule, node: object) -> int | None:
+    """An integer literal, or the default of ``int(os.environ.get("X", "31536000"))``."""
+    import libcst as cst
+
+    from flylint.files.python import literal
+
+    if isinstance(node, cst.Call) and module.names(node.func) == {"int"} and node.args:
+        node = node.args[0].value
+        if not isinstance(node, cst.Integer):
+            text = module.string(node)
+            return integer(text) if text else None
+    if isinstance(node, cst.Integer):
+        value = literal(node)
+        return value if isinstance(value, int) else None
+    return None
+
+
+FACTS = (
+    Producer("hsts", PYTHON, _python_rows, hints=("strict-transport-security",
+             "secure_hsts_seconds", "talisman")),
+    Producer("hsts", TEXT, _rails_rows, paths=(_RAILS_CONFIG,)),
+    Producer("hsts", TEXT, _phoenix_rows, paths=_PHOENIX_CONFIGS),
+)  # fmt: skip

@@ -1,0 +1,86 @@
+"""FLY402: another app's public URL used as a service address in fly.toml ``[env]`` or a
+Dockerfile ``ENV``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from flylint.checks.context import Context, DockerfileContext, FlyTomlContext
+from flylint.checks.database_url_public_host import database_setting
+from flylint.detectors import addresses
+from flylint.diagnostics import Diagnostic, Edit
+from flylint.repository.apps import Repository
+
+
+def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
+    config = ctx.config
+    for key, value in config.table("env").items():
+        if not isinstance(value, str):
+            continue
+        for message, precision, target in _findings(key, value, ctx):
+            private = _private_value(value, target, ctx.repository)
+            yield ctx.diagnostic(
+                "FLY402",
+                config.where(("env", key)).entry,
+                message,
+                f"env.{key}",
+                precision,
+                Edit(("env",), key, private) if private else None,
+            )
+
+
+def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
+    from flylint.files.dockerfile import env_settings  # not needed by fly.toml-only runs
+
+    for instruction in ctx.dockerfile.instructions:
+        if instruction.keyword != "ENV":
+            continue
+        for setting in env_settings(instruction):
+            for message, precision, _ in _findings(setting.key, setting.value or "", ctx):
+                anchor = f"{instruction.stage}.ENV.{setting.key}"
+                yield ctx.diagnostic("FLY402", setting.span, f"ENV {message}", anchor, precision)
+
+
+def _findings(
+    key: str, value: str, ctx: Context
+) -> Iterator[tuple[str, str | None, addresses.FlyDevTarget]]:
+    """(message, precision when surer than the rule's, the called app's address) for a
+    setting that calls another app's public URL."""
+    if database_setting(key, value) is not None or not addresses.is_service_address_key(key):
+        return
+    for target in addresses.fly_dev_targets(value):
+        if not ctx.is_own(target.app):
+            # An app of this repository: certainly a call between our own services.
+            surer = "very-high" if ctx.repository.app_named(target.app) else None
+            yield _message(ctx.repository, key, target), surer, target
+            return
+
+
+def _private_value(
+    value: str, target: addresses.FlyDevTarget, repository: Repository
+) -> str | None:
+    """``value`` calling the app over the private network, for --fix: only when the value
+    is a plain URL of an app of this repository whose internal port is known."""
+    port = _internal_port(repository, target.app)
+    if port is None or target.scheme not in ("http", "https", "ws", "wss"):
+        return None
+    prefix = re.match(rf"(?i)(?:https?|wss?)://{re.escape(target.app)}\.fly\.dev(?::\d+)?", value)
+    if prefix is None or value[prefix.end() : prefix.end() + 1] not in ("", "/", "?", "#"):
+        return None  # userinfo, a list of URLs, or text around the address
+    return addresses.private_url(target.app, port, target.scheme) + value[prefix.end() :]
+
+
+def _internal_port(repository: Repository, app: str) -> int | None:
+    other = repository.app_named(app)
+    return other.internal_port if other else None
+
+
+def _message(repository: Repository, key: str, target: addresses.FlyDevTarget) -> str:
+    private = addresses.private_address(
+        target.app, _internal_port(repository, target.app), target.scheme
+    )
+    return (
+        f"{key} calls {target.app} over the public internet: use {private} "
+        f"instead of {target.public_url}"
+    )

@@ -1,0 +1,59 @@
+"""Facts: what a rule needs to know from files other than the one it reports on.
+
+A rule module declares the facts it consumes as ``FACTS``, a tuple of Producers: what
+each reads (Python modules, the app's Dockerfile, or text files by path) and the function
+that turns one such file into rows of built-in values (tuples of str, int, None). The
+engine runs producers on the repository's files, caches their rows by each file's bytes,
+and merges them per app; the rule asks ``ctx.facts(name)`` for its app's rows. The engine
+knows no fact by name. Rows must hold nothing secret: they are kept in the cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flylint.support.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# What a producer reads.
+PYTHON = "python"  # each Python module the app ships, parsed
+DOCKERFILE = "dockerfile"  # the Dockerfile the app builds with, parsed
+TEXT = "text"  # the files at ``paths`` in the app's build context, as text
+
+
+class Producer(Record):
+    __slots__ = ("hints", "name", "paths", "produce", "reads")
+
+    def __init__(
+        self,
+        name: str,
+        reads: str,
+        produce: Callable[..., list[tuple]],
+        hints: tuple[str, ...] = (),
+        paths: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name  # the fact's name, as consumers ask for it
+        self.reads = reads  # PYTHON, DOCKERFILE or TEXT
+        # produce(parsed file, or its text for TEXT) -> rows
+        self.produce = produce
+        # Lower-case substrings one of which a file's text must hold for ``produce`` to
+        # find anything in it: files without any are not parsed for this fact.
+        self.hints = hints
+        # TEXT only: paths relative to the build context (``config/environments/production.rb``).
+        self.paths = paths
+
+    def worth(self, lower_text: str) -> bool:
+        return not self.hints or any(hint in lower_text for hint in self.hints)
+
+
+class Fact(Record):
+    """One row of a fact, with the file it came from."""
+
+    __slots__ = ("path", "row")
+
+    def __init__(self, path: Path, row: tuple) -> None:
+        self.path = path  # the file, as outputs name it
+        self.row = row
