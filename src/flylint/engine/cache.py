@@ -36,12 +36,8 @@ import time
 from pathlib import Path
 
 from flylint import __version__
+from flylint.support.digests import blake2b, key
 from flylint.support.records import Record
-
-try:  # hashlib's own BLAKE2; importing hashlib itself costs ~10 ms of start-up
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - CPython always has it
-    from hashlib import blake2b
 
 ENV_DIR = "FLYLINT_CACHE_DIR"
 
@@ -124,19 +120,6 @@ def signature(status: os.stat_result) -> Signature:
         status.st_ino,
         status.st_dev,
     )
-
-
-def digest(content: bytes) -> bytes:
-    return blake2b(content, digest_size=20).digest()
-
-
-def key(*parts: str | bytes) -> str:
-    digest = blake2b(digest_size=20)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
-    return digest.hexdigest()
 
 
 # --- Trust and directories -----------------------------------------------------------

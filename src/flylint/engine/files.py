@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flylint.engine import cache
 from flylint.files import reading
+from flylint.support import digests
 from flylint.support.records import Record
 
 
@@ -64,4 +65,4 @@ class Files:
         return File(signature, self._digest(data), data)
 
     def _digest(self, data: bytes) -> bytes:
-        return cache.digest(data) if self.index.enabled else b""
+        return digests.digest(data) if self.index.enabled else b""

@@ -10,13 +10,13 @@ import os
 from pathlib import Path
 
 from flylint.diagnostics import Diagnostic, FileKind
-from flylint.engine import cache
 from flylint.engine.files import File, Files
 from flylint.files import reading
 from flylint.repository import facts as fact_kinds
 from flylint.repository.apps import App, Repository, summarize
 from flylint.repository.facts import Producer
 from flylint.repository.inventory import Inventory, Listed
+from flylint.support import digests
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,31 +38,43 @@ def load(
     """The model of the repository ``inventory`` lists; ``extra_configs``: configs named on
     the command line under names a walk does not take for Fly configs."""
     root = inventory.root
-    index = files.index
     apps: list[App] = []
     parts: list[str | bytes] = [root]
-    for listed in [*inventory.of_kind(FileKind.FLY_TOML), *extra_configs]:
-        try:
-            file = files.get(listed.path, listed.resolved)
-        except reading.Unreadable:
-            parts += [listed.relative, b"unreadable"]
-            continue
-        parts += [listed.relative, file.digest]
-        summary = None
-        if not files.is_buffer(listed.resolved):
-            summary = index.get(listed.resolved, file.digest, APP_SLOT, salt)
-        if not isinstance(summary, dict):
-            summary = _summary(listed, files)
-            if summary is not None and not files.is_buffer(listed.resolved):
-                file = files.get(listed.path, listed.resolved)
-                index.put(listed.resolved, file.signature, file.digest, APP_SLOT, salt, summary)
-        if summary is None or summary.get("invalid"):
-            continue
-        apps.append(App(listed.resolved, listed.relative, summary, root))
-    repository = Repository(root, apps, cache.key(*parts))
-    if producers and apps:
+    for listed in inventory.of_kind(FileKind.FLY_TOML):
+        app = _app(listed, files, root, salt, parts)
+        if app is not None:
+            apps.append(app)
+    repository = Repository(root, apps, digests.key(*parts))
+    # A config a walk would not take for one is an app for its own findings only: what
+    # other files are judged by does not depend on which such files are named.
+    for listed in extra_configs:
+        app = _app(listed, files, root, salt, [])
+        if app is not None:
+            repository.add_solo(app)
+    if producers and (repository.apps or repository.solo):
         _gather_facts(repository, inventory, files, producers, display, salt)
     return repository
+
+
+def _app(listed: Listed, files: Files, root: str, salt: str, parts: list) -> App | None:
+    """The app of a config, from the summary the cache keeps of its bytes, else parsed;
+    ``parts`` learns what the repository's digest is made of."""
+    try:
+        file = files.get(listed.path, listed.resolved)
+    except reading.Unreadable:
+        parts += [listed.relative, b"unreadable"]
+        return None
+    parts += [listed.relative, file.digest]
+    buffer = files.is_buffer(listed.resolved)
+    summary = None if buffer else files.index.get(listed.resolved, file.digest, APP_SLOT, salt)
+    if not isinstance(summary, dict):
+        summary = _summary(listed, files)
+        if summary is not None and not buffer:
+            file = files.get(listed.path, listed.resolved)
+            files.index.put(listed.resolved, file.signature, file.digest, APP_SLOT, salt, summary)
+    if summary is None or summary.get("invalid"):
+        return None
+    return App(listed.resolved, listed.relative, summary, root)
 
 
 def _summary(listed: Listed, files: Files) -> dict | None:
@@ -97,13 +109,14 @@ def _gather_facts(
     python = by_reads.get(fact_kinds.PYTHON, [])
     if python:
         for listed in inventory.of_kind(FileKind.PYTHON):
-            if repository.owners(listed.resolved):  # code no app ships tells nothing
+            if repository.shipped(listed.resolved):  # code no app ships tells nothing
                 rows = _facts_of(listed.path, listed.resolved, FileKind.PYTHON, files, python,
                                  salt)  # fmt: skip
                 repository.add_facts(listed.resolved, display(listed.resolved), rows, False)
     text = by_reads.get(fact_kinds.TEXT, [])
     inside = os.path.join(repository.root, "")
-    for context in sorted({app.context for app in repository.apps}) if text else ():
+    every = [*repository.apps, *repository.solo]
+    for context in sorted({app.context for app in every}) if text else ():
         for relative in sorted({path for p in text for path in p.paths}):
             path = os.path.normpath(os.path.join(context, relative))
             if not os.path.realpath(path).startswith(inside) or not os.path.isfile(path):
@@ -112,7 +125,7 @@ def _gather_facts(
             rows = _facts_of(path, path, None, files, chosen, salt)
             repository.add_facts(path, display(path), rows, False)
     dockerfile = by_reads.get(fact_kinds.DOCKERFILE, [])
-    for path in sorted({app.dockerfile for app in repository.apps if app.dockerfile}):
+    for path in sorted({app.dockerfile for app in every if app.dockerfile}):
         if dockerfile and os.path.isfile(path):
             rows = _facts_of(path, path, FileKind.DOCKERFILE, files, dockerfile, salt)
             repository.add_facts(path, display(path), rows, True)
@@ -130,7 +143,7 @@ def _facts_of(
     read (and kept)."""
     if not producers:
         return {}
-    key = cache.key(salt, *(p.name for p in producers))
+    key = digests.key(salt, *(p.name for p in producers))
     buffer = files.is_buffer(resolved)
     try:
         file = files.get(path, resolved)

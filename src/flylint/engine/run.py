@@ -27,6 +27,7 @@ from flylint.repository.apps import Repository
 from flylint.repository.inventory import Inventory, Listed
 from flylint.repository.root import Roots
 from flylint.repository.settings import Config, Resolver
+from flylint.support import digests
 from flylint.support.records import Record
 
 TYPE_CHECKING = False
@@ -225,7 +226,7 @@ class _Session:
         if index is None:
             select = self.options.select if self.options.select is not None else config.select
             selected = selection.select(select, [*config.ignore, *self.options.ignore])
-            fingerprint = cache.key(config.fingerprint(), *sorted(selected))
+            fingerprint = digests.key(config.fingerprint(), *sorted(selected))
             index = self._settings_of[id(config)] = len(self.settings)
             self.settings.append(_Settings(config, selected, fingerprint))
         return index
@@ -236,7 +237,7 @@ class _Session:
         relative = _relative(target.resolved, root)
         repository = self.repositories[root]
         fingerprint = self.settings[settings].fingerprint
-        return cache.key(
+        return digests.key(
             self.salt, target.kind.value, relative, repository.digest, fingerprint, *facts
         )
 
@@ -453,7 +454,7 @@ def _attach_dockerfiles(session: _Session, targets: list[Target], root_of: dict[
         if target.kind is not FileKind.FLY_TOML or target.explicit:
             continue
         repository = session.repositories[root_of[target.resolved]]
-        app = next((a for a in repository.apps if a.resolved == target.resolved), None)
+        app = repository.app_of(target.resolved)
         if app is None:
             continue
         named = app.config_dockerfile
@@ -485,7 +486,7 @@ def _lint_fly_toml(
     content = file.content
     assert content is not None
     repository = session.repositories[root]
-    app = next((a for a in repository.apps if a.resolved == target.resolved), None)
+    app = repository.app_of(target.resolved)
     facts = _facts_used(repository, app)
     key = session.result_key(target, root, settings, *facts)
     result = session.cached(target, file, key, root)

@@ -115,9 +115,9 @@ def _sources(directory: Path) -> dict[str, bytes]:
 
 
 def _digest(sources: dict[str, bytes]) -> str:
-    from flylint.engine import cache
+    from flylint.support.digests import key
 
-    return cache.key(*(part for item in sources.items() for part in item))
+    return key(*(part for item in sources.items() for part in item))
 
 
 def _parse(sources: dict[str, bytes]) -> dict[str, dict[str, Any]]:

@@ -114,7 +114,7 @@ def _dockerfile(directory: str, summary: dict[str, Any], inside: str) -> str | N
 class Repository:
     """The apps of one repository and the facts its files hold."""
 
-    __slots__ = ("_contexts", "_facts", "apps", "digest", "root")
+    __slots__ = ("_contexts", "_facts", "apps", "digest", "root", "solo")
 
     def __init__(self, root: str, apps: list[App], digest: str) -> None:
         self.root = root
@@ -124,6 +124,9 @@ class Repository:
         # them with many files' paths.
         contexts = sorted({os.path.join(app.context, "") for app in apps}, key=len, reverse=True)
         self._contexts = contexts
+        # Configs named under names a walk does not take for configs: apps for their own
+        # findings only, never seen by other files.
+        self.solo: list[App] = []
         # Each fact-holding file's rows by fact name, and its path for outputs.
         self._facts: dict[str, tuple[Path, dict[str, list[tuple]], bool]] = {}
 
@@ -142,6 +145,19 @@ class Repository:
                 found = [a for a in self.apps if os.path.join(a.context, "") == context]
                 return sorted(found, key=_rank)
         return []
+
+    def add_solo(self, app: App) -> None:
+        self.solo.append(app)
+
+    def app_of(self, resolved: str) -> App | None:
+        """The app of the config at ``resolved``."""
+        return next((a for a in (*self.apps, *self.solo) if a.resolved == resolved), None)
+
+    def shipped(self, resolved: str) -> bool:
+        """Whether an app ships the file at ``resolved``."""
+        return bool(self.owners(resolved)) or any(
+            resolved.startswith(os.path.join(app.context, "")) for app in self.solo
+        )
 
     def building(self, resolved: str) -> list[App]:
         """The apps that build with the Dockerfile at ``resolved``."""
@@ -167,7 +183,13 @@ class Repository:
             path, rows, dockerfile = self._facts[resolved]
             if name not in rows:
                 continue
-            if resolved == app.dockerfile if dockerfile else app in self.owners(resolved):
+            if dockerfile:
+                mine = resolved == app.dockerfile
+            elif app in self.solo:
+                mine = resolved.startswith(os.path.join(app.context, ""))
+            else:
+                mine = app in self.owners(resolved)
+            if mine:
                 found += [Fact(path, tuple(row)) for row in rows[name]]
         return found
 

@@ -130,7 +130,7 @@ class Config(Record, _Memo):
     def fingerprint(self) -> str:
         """A digest of everything in this configuration that changes results, for cache
         keys: equal for equal configurations, different when any option differs."""
-        from flylint.engine.cache import key  # the engine has imported it already
+        from flylint.support.digests import key
 
         def rules(selectors: Iterable[str]) -> str:
             return repr(sorted({s.strip().upper() for s in selectors}))
