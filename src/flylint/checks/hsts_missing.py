@@ -17,7 +17,6 @@ from pathlib import Path
 from flylint.checks.context import FlyTomlContext
 from flylint.diagnostics import Diagnostic, Edit, Span
 from flylint.files.fly_toml import FlyConfig, handlers, integer, port_number
-from flylint.files.toml_locations import KeyPath
 from flylint.repository.facts import PYTHON, TEXT, Producer
 from flylint.support.lazy_regex import Regex
 from flylint.support.records import Record
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from flylint.files.python import PythonModule
+    from flylint.files.toml_locations import KeyPath
 
 SIX_MONTHS = 15_768_000
 RECOMMENDED = "max-age=63072000; includeSubDomains"

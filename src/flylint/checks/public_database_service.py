@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from flylint.checks.context import FlyTomlContext
 from flylint.diagnostics import Diagnostic, Span
 from flylint.files.fly_toml import handlers, port_number
-from flylint.files.toml_locations import KeyPath
 from flylint.registry import rule_data
 from flylint.repository.facts import DOCKERFILE, Producer
 
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from flylint.files.dockerfile import Dockerfile
+    from flylint.files.toml_locations import KeyPath
 
 
 @functools.cache

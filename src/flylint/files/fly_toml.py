@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from flylint.diagnostics import Diagnostic, Span
 from flylint.files.reading import PARSE_ERROR, Source
-from flylint.files.toml_locations import KeyPath, Located, locate
 from flylint.support import toml_parser
 from flylint.support.lazy_regex import Regex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from flylint.files.toml_locations import KeyPath, Located
 
 
 class FlyConfig:
@@ -31,6 +32,8 @@ class FlyConfig:
         """Where each key and table is written. Found when first asked for: a run whose
         results for this file are cached reads the config for its app map only."""
         if self._locations is None:
+            from flylint.files.toml_locations import locate  # when a rule reports
+
             self._locations = locate(self.source.text)
         return self._locations
 
@@ -74,6 +77,8 @@ class FlyConfig:
             found = self.locations.get(path[:cut])
             if found is not None:
                 return found
+        from flylint.files.toml_locations import Located
+
         return Located(Span.at_line(1), None)
 
 

@@ -33,6 +33,7 @@ class RuleInfo(Record):
     __slots__ = (
         "description",
         "examples",
+        "facts",
         "files",
         "fix",
         "id",
@@ -63,6 +64,7 @@ class RuleInfo(Record):
         fix: str,
         examples: tuple[Example, ...],
         references: tuple[str, ...],
+        facts: tuple[str, ...] = (),
     ) -> None:
         self.id = id
         self.name = name
@@ -78,6 +80,9 @@ class RuleInfo(Record):
         self.fix = fix
         self.examples = examples
         self.references = references
+        # Facts its module consumes (declared there as FACTS): the engine imports the
+        # modules that produce facts without importing every rule's.
+        self.facts = facts
 
     @property
     def docs_url(self) -> str:
@@ -176,6 +181,7 @@ def _rule_from_data(raw: dict[str, Any], source: Path) -> RuleInfo:
                 for e in raw.get("examples", [])
             ),
             references=tuple(raw.get("references", [])),
+            facts=tuple(raw.get("facts", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(f"{source}: invalid rule data: {exc!r}") from exc

@@ -42,13 +42,13 @@ def select(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> frozense
 
 @functools.cache
 def _modules(kind: FileKind, selected: frozenset[str] | None) -> tuple[ModuleType, ...]:
-    """The rule modules that report a rule of ``selected`` (None: any rule) on files of
-    ``kind``, each imported once."""
+    """The rule modules that report a rule of ``selected`` (None: any rule that consumes
+    facts) on files of ``kind``, each imported once."""
     modules: dict[str, ModuleType] = {}
     for info in rule_data.rules().values():
         if (
             info.module
-            and (selected is None or info.id in selected)
+            and (info.id in selected if selected is not None else info.facts)
             and kind in info.files
             and info.module not in modules
         ):
