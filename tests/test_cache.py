@@ -821,3 +821,19 @@ def test_concurrent_runs_do_not_corrupt_the_cache(app: Path, tmp_path: Path) -> 
     ]
     assert [run.communicate()[0] for run in runs] == [expected.stdout] * 4
     assert flylint(app, cache, ".").stdout == expected.stdout
+
+
+def test_a_walk_warms_a_named_files_run_from_any_directory(app: Path, tmp_path: Path) -> None:
+    """Keys come from content, not from how a file was reached: CI walks the tree,
+    pre-commit names the changed files, an editor runs from elsewhere; they share entries."""
+    cache = tmp_path / "cache"
+    files = ["fly.toml", "Dockerfile", "app.py"]
+    age(*(app / name for name in files))
+    (app / ".git").mkdir()
+    walk = flylint(app, cache, ".")
+    named = flylint(app, cache, *files, importtime=True)
+    assert (named.returncode, named.stdout) == (walk.returncode, walk.stdout) == (1, walk.stdout)
+    assert not {"libcst", "dockerfile_parse", "tomllib"} & imported(named)
+    above = flylint(app.parent, cache, *(f"app/{name}" for name in files), importtime=True)
+    assert above.stdout.replace("app/", "") == walk.stdout
+    assert not {"libcst", "dockerfile_parse", "tomllib"} & imported(above)

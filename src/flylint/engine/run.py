@@ -23,7 +23,7 @@ from flylint.files import reading
 from flylint.files.discovery import Target, classify_explicit, discover, resolve
 from flylint.registry import rule_data, selection
 from flylint.repository import inventory as inventories
-from flylint.repository.apps import Repository
+from flylint.repository.apps import App, Repository
 from flylint.repository.inventory import Inventory, Listed
 from flylint.repository.root import Roots
 from flylint.repository.settings import Config, Resolver
@@ -499,12 +499,17 @@ def _lint_fly_toml(
     return result
 
 
-def _facts_used(repository: Repository, app: object) -> list[str]:
-    """The facts a config's result depends on: its app's, in a stable form."""
+def _facts_used(repository: Repository, app: App | None) -> list[str]:
+    """The facts a config's result depends on: its app's, in a form that does not depend
+    on the working directory."""
     if app is None:
         return []
     names = sorted({p.name for p in selection.producers_for(FileKind.FLY_TOML)})
-    return [repr([(str(f.path), f.row) for f in repository.facts(app, n)]) for n in names]  # type: ignore[arg-type]
+    root = repository.root
+    return [
+        repr([(_relative(f.resolved, root), f.row) for f in repository.facts(app, name)])
+        for name in names
+    ]
 
 
 def _compute_fly_toml(
@@ -512,7 +517,7 @@ def _compute_fly_toml(
     target: Target,
     content: bytes,
     repository: Repository,
-    app: object,
+    app: App | None,
     settings_index: int,
 ) -> FileResult:
     from flylint.checks.context import FlyTomlContext
@@ -529,8 +534,8 @@ def _compute_fly_toml(
                           problems, own)  # fmt: skip
     settings = session.settings[settings_index]
     _configure_secrets(settings.config)
-    app.config = config  # type: ignore[attr-defined]
-    context = FlyTomlContext(config, app, repository, settings.config)  # type: ignore[arg-type]
+    app.config = config
+    context = FlyTomlContext(config, app, repository, settings.config)
     checks = selection.checks_for(FileKind.FLY_TOML, settings.selected)
     found = [d for check in checks for d in check(context)]
     # Findings in other files (a Python line that turns HSTS off) follow the suppression

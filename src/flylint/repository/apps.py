@@ -190,7 +190,7 @@ class Repository:
             else:
                 mine = app in self.owners(resolved)
             if mine:
-                found += [Fact(path, tuple(row)) for row in rows[name]]
+                found += [Fact(path, resolved, tuple(row)) for row in rows[name]]
         return found
 
 

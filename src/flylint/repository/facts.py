@@ -52,8 +52,9 @@ class Producer(Record):
 class Fact(Record):
     """One row of a fact, with the file it came from."""
 
-    __slots__ = ("path", "row")
+    __slots__ = ("path", "resolved", "row")
 
-    def __init__(self, path: Path, row: tuple) -> None:
+    def __init__(self, path: Path, resolved: str, row: tuple) -> None:
         self.path = path  # the file, as outputs name it
+        self.resolved = resolved  # the file's absolute path
         self.row = row
