@@ -72,7 +72,9 @@ def test_an_edited_rule_file_wins_over_a_stale_compiled_copy(
     assert rule_data._snapshot(rules)[1]["FLY201"]["summary"].startswith("Edited:")
 
 
-@pytest.mark.parametrize("info", [i for i in rule_data.rules().values() if i.module], ids=lambda i: i.id)
+@pytest.mark.parametrize(
+    "info", [i for i in rule_data.rules().values() if i.module], ids=lambda i: i.id
+)
 def test_rule_data_names_the_facts_its_module_consumes(info: rule_data.RuleInfo) -> None:
     """The engine imports only the modules whose rule data lists facts to gather them: a
     module with FACTS its data does not list would silently see none."""

@@ -176,7 +176,7 @@ def _produce(
         from flylint.files import python
 
         try:
-            parsed = python.parse(source)  # TODO precheck
+            parsed = python.parse(source, precheck=False)  # the producers' hints decided
         except (reading.Unreadable, RecursionError):
             return {}
     elif chosen[0].reads == fact_kinds.DOCKERFILE:

@@ -45,9 +45,6 @@ if TYPE_CHECKING:
 # regex that must follow (shared by many hints: hints followed by the same one are merged).
 _Hint = tuple[str, str, str]
 
-# What flylint's HSTS detector looks for in Python (the header's name, Django's setting,
-# Flask-Talisman), in any case. As they are until that detector moves into a rule module.
-_HSTS_HINTS = ("strict-transport-security", "secure_hsts_seconds", "talisman")
 # Another app's address, as flylint.detectors.addresses finds it (in any case).
 _FLY_DEV = ".fly.dev"
 
@@ -121,7 +118,7 @@ def _hints() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
     # The scheme before any "+" (mongodb+srv is mongodb's), as database_target reads it.
     schemes = {scheme.lower().split("+")[0] for scheme in databases["url_schemes"]}
     folded += [(scheme, "", _SCHEME_END) for scheme in sorted(schemes)]
-    folded += [(_FLY_DEV, "", "")] + [(hint, "", "") for hint in _HSTS_HINTS]
+    folded += [(_FLY_DEV, "", "")] + [(hint, "", "") for hint in _fact_hints()]
     functions = calls_catalog()["database"]["functions"]
     modules = "|".join(sorted({re.escape(name.split(".")[0]) for name in functions}))
     folded += [("import", "", _IMPORTS.format(modules)), ("from", "", _FROM.format(modules))]
@@ -533,9 +530,21 @@ def literal(node: cst.SimpleString | cst.Integer) -> object:
 MAX_PYTHON_CHARS = 256 * 1024
 
 
-def parse(source: Source) -> PythonModule | Diagnostic | None:
-    """Parse a Python file that passes the pre-check; None when it cannot matter."""
-    if not worth_parsing(source.text):
+def _fact_hints() -> list[str]:
+    """What the facts gathered from Python look for (the HSTS code sends: the header's
+    name, Django's setting, Flask-Talisman), as their rule modules declare it."""
+    from flylint.diagnostics import FileKind
+    from flylint.registry import selection
+    from flylint.repository.facts import PYTHON
+
+    producers = selection.producers_for(FileKind.FLY_TOML)
+    return sorted({hint for p in producers if p.reads == PYTHON for hint in p.hints})
+
+
+def parse(source: Source, precheck: bool = True) -> PythonModule | Diagnostic | None:
+    """Parse a Python file that passes the pre-check (``precheck`` False: a caller that
+    checked its own hints); None when it cannot matter."""
+    if precheck and not worth_parsing(source.text):
         return None
     if len(source.text) > MAX_PYTHON_CHARS:
         raise Unreadable(
