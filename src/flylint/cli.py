@@ -158,8 +158,12 @@ def _check(args: argparse.Namespace) -> int:
     from flylint.registry import selection
     from flylint.repository.root import Roots
 
-    # Unknown rule ids on the command line are errors even when no file is linted.
+    # Unknown rule ids and a bad --config are errors even when no file is linted.
     selection.select(args.select, args.ignore)
+    if args.config is not None:
+        from flylint.repository import settings
+
+        settings.load(args.config)
     options = engine.Options(args.select, args.ignore, args.config)
     refusal = cache.active().refusal
     if refusal:

@@ -10,7 +10,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from flylint.diagnostics import FileKind, Notice
+from flylint.diagnostics import FileKind
 from flylint.support.records import Record
 
 
@@ -62,11 +62,10 @@ class Target(Record):
 
 
 class Discovery:
-    __slots__ = ("missing", "notices", "targets")
+    __slots__ = ("missing", "targets")
 
     def __init__(self, targets: list[Target] | None = None) -> None:
         self.targets: list[Target] = targets or []
-        self.notices: list[Notice] = []
         self.missing: list[Path] = []  # named paths that do not exist
 
 

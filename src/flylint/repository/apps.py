@@ -88,10 +88,6 @@ class App:
             self.context = built_from
 
     @property
-    def directory(self) -> str:
-        return os.path.dirname(self.resolved)
-
-    @property
     def internal_port(self) -> int | None:
         """The port the app listens on: ``[http_service]``'s, else the first service's."""
         return self.port

@@ -217,22 +217,6 @@ class Resolver:
         return list(self._loaded.values())
 
 
-def find(start: Path) -> Path | None:
-    """The nearest configuration file at or above ``start``, with no upper bound (the
-    ``Resolver`` stops at the repository root)."""
-    try:
-        directory = start.resolve()
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
-        directory = start.absolute()  # the run reports the loop when it reads the path
-    if not directory.is_dir():
-        directory = directory.parent
-    for candidate in (directory, *directory.parents):
-        found = _declared_in(str(candidate))
-        if found is not None:
-            return found
-    return None
-
-
 def _declared_in(directory: str) -> Path | None:
     """The configuration file of ``directory``: flylint.toml, .flylint.toml, or a
     pyproject.toml with a ``[tool.flylint]`` table, in that order."""
