@@ -14,8 +14,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+TIMEOUT_S = 30.0  # for any one answer: a server that published none by then never will
 
 CONFIG = """app = "shop"
 primary_region = "ams"
@@ -28,6 +32,10 @@ primary_region = "ams"
   internal_port = 8080
   force_https = false
 """
+
+
+class NoAnswer(RuntimeError):
+    pass
 
 
 class Connection:
@@ -53,22 +61,48 @@ class Connection:
     def receive(self) -> dict:
         assert self.process.stdout is not None
         length = 0
-        while line := self.process.stdout.readline().strip():
+        while line := self.process.stdout.readline():
+            if not line.strip():
+                break
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":")[1])
+        else:
+            raise EOFError("the server closed its output")
         return json.loads(self.process.stdout.read(length))
 
     def wait(self, method: str) -> dict:
-        while True:
-            message = self.receive()
-            if message.get("method") == method:
-                return message
+        return self.wait_for(lambda message: message.get("method") == method, method)
+
+    def wait_for(self, wanted: Callable[[dict], bool], what: str) -> dict:
+        """The next message ``wanted`` accepts; the server is killed, and ``NoAnswer``
+        raised, when none came within ``TIMEOUT_S`` (or the server exited)."""
+        watchdog = threading.Timer(TIMEOUT_S, self.process.kill)
+        watchdog.start()
+        try:
+            while True:
+                message = self.receive()
+                if wanted(message):
+                    return message
+        except EOFError:
+            self.process.kill()
+            message = f"no {what}: the server exited, or sent none within {TIMEOUT_S:.0f} s"
+            raise NoAnswer(message) from None
+        finally:
+            watchdog.cancel()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
+    try:
+        return measure(args.repeat)
+    except NoAnswer as exc:
+        print(f"bench/lsp.py: {exc}", file=sys.stderr)
+        return 1
+
+
+def measure(repeat: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fly.toml"
         path.write_text(CONFIG, encoding="utf-8")
@@ -76,8 +110,7 @@ def main() -> int:
         server = Connection()
         request = server.send("initialize", {"processId": None, "rootUri": None,
                                              "capabilities": {}}, request=True)  # fmt: skip
-        while server.receive().get("id") != request:
-            pass
+        server.wait_for(lambda message: message.get("id") == request, "initialize result")
         server.send("initialized", {})
         document = {"uri": uri, "languageId": "toml", "version": 1, "text": CONFIG}
         start = time.perf_counter()
@@ -85,7 +118,7 @@ def main() -> int:
         first = server.wait("textDocument/publishDiagnostics")
         first_open = time.perf_counter() - start
         timings = []
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             start = time.perf_counter()
             server.send("textDocument/didSave", {"textDocument": {"uri": uri}})
             published = server.wait("textDocument/publishDiagnostics")
@@ -96,7 +129,7 @@ def main() -> int:
     codes = sorted(d["code"] for d in published["params"]["diagnostics"])
     print(f"first didOpen -> diagnostics: {first_open * 1000:.1f} ms "
           f"({len(first['params']['diagnostics'])} diagnostics, imports included)")  # fmt: skip
-    print(f"didSave -> diagnostics over {args.repeat} saves: median "
+    print(f"didSave -> diagnostics over {repeat} saves: median "
           f"{statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms "
           f"({', '.join(codes)})")  # fmt: skip
     return 0

@@ -479,8 +479,9 @@ def pre_commit(bench: Bench) -> Section:
         "`require_serial`) from a snapshot of this working tree (untracked files included) "
         "committed in a scratch repository that `.pre-commit-config.yaml` names, its "
         "environment installed beforehand by `pre-commit install-hooks`, untimed. "
-        "(`pre-commit try-repo` would time a fresh install of the environment at every run, "
-        "its store being a new temporary directory, and leave untracked files out.) "
+        "(`pre-commit try-repo` installs the hook anew in a temporary store at every run "
+        "and leaves untracked files out: it would time the install, and its second run would "
+        "be cold too, the cache's key holding where and when flylint's files were installed.) "
         "`pre-commit run --all-files --verbose` with a new, empty `FLYLINT_CACHE_DIR`, "
         f"then again over the unchanged repository; {pairs} such pairs after an untimed one. "
         "The hook rows are the hook's own `- duration` that pre-commit prints.",
@@ -750,14 +751,20 @@ def language_server(bench: Bench) -> Section:
         section.intro += " Not run: this flylint is installed without the `lsp` extra."
         return section
     print("  language server", file=sys.stderr, flush=True)
-    output = subprocess.run(
+    result = subprocess.run(
         [bench.tools.python, str(LSP_SCRIPT)],
         env=bench.timer.fresh_env(),
         cwd=bench.scratch,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+        check=False,
+    )
+    if result.returncode != 0:
+        print(result.stderr[-2000:], file=sys.stderr)
+        why = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+        section.intro += f" Not measured: `bench/lsp.py` failed ({why})."
+        return section
+    output = result.stdout
     section.after = ["```", *output.strip().splitlines(), "```"]
     bench.lsp_save_ms = float(output.split(" saves: median ")[1].split(" ms")[0])
     return section

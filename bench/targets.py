@@ -74,7 +74,7 @@ def whole_tree(bench: Bench, name: str) -> list[Target]:
         if faster is None:
             targets.append(Target(goal, NOT_AVAILABLE, None))
         else:
-            figure = f"{faster:.1f}x faster ({_ms(cold_sample)} vs {_ms(warm_sample)})"
+            figure = f"{faster:.2f}x faster ({_ms(cold_sample)} vs {_ms(warm_sample)})"
             targets.append(Target(goal, figure, faster >= 5))
     return targets
 
@@ -89,7 +89,7 @@ def pre_commit(bench: Bench) -> Target:
     faster = _ratio(figures.get("pre-commit hook first"), figures.get("pre-commit hook second"))
     if faster is None:
         return Target(goal, "not run", None)
-    figure = f"hook {faster:.1f}x faster; whole runs {_ms(first)} then {_ms(second)}"
+    figure = f"hook {faster:.2f}x faster; whole runs {_ms(first)} then {_ms(second)}"
     return Target(goal, figure, faster >= 5)
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from flylint.cli import main
+from flylint.diagnostics import Diagnostic, FileKind
+from flylint.files import dockerfile, reading
+from flylint.files.discovery import classify
 
 PASSWORD = "summer-Rain-77"
 
@@ -106,3 +111,36 @@ def test_missing_dockerfile_named_by_fly_toml_is_a_warning(tmp_path: Path, capsy
     # Named explicitly (as pre-commit does), the fly.toml is linted alone and quietly.
     assert main(["check", str(tmp_path / "fly.toml"), "--format", "concise"]) == 0
     assert capsys.readouterr().err == ""
+
+
+DOCKERFILES = sorted(
+    path
+    for root in (Path(__file__).parent / "fixtures", Path(__file__).parent.parent / "examples")
+    for path in root.rglob("*")
+    if path.is_file() and classify(path.name) is FileKind.DOCKERFILE
+)
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name + ":" + p.parent.name)
+def test_the_from_lines_give_the_final_image_the_parser_gives(path: Path) -> None:
+    """The final image of a config's Dockerfile is read from its FROM lines alone (a
+    fly.toml run need not parse the Dockerfile); it agrees with the full parse."""
+    source = reading.decode(path, FileKind.DOCKERFILE, path.read_bytes())
+    if isinstance(source, Diagnostic):
+        pytest.skip("not text")
+    parsed = dockerfile.parse(source)
+    if isinstance(parsed, Diagnostic):
+        pytest.skip("does not parse")
+    assert dockerfile.final_image(dockerfile.stages_in(source.text)) == parsed.final_image
+
+
+def test_from_lines_with_flags_stages_and_case() -> None:
+    text = (
+        "# syntax=docker/dockerfile:1\n"
+        "ARG BASE=python:3.12\n"
+        "from --platform=$BUILDPLATFORM node:20 AS assets\n"
+        "FROM postgres:16-alpine as db\n"
+        "  FROM db\n"
+        "RUN echo FROM nothing\n"
+    )
+    assert dockerfile.final_image(dockerfile.stages_in(text)) == "postgres:16-alpine"

@@ -15,7 +15,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from flylint.files.dockerfile import Dockerfile
     from flylint.files.toml_locations import KeyPath
 
 
@@ -58,8 +57,10 @@ def _image_engine(ctx: FlyTomlContext) -> str | None:
     return None
 
 
-def _final_image(dockerfile: Dockerfile) -> list[tuple]:
-    image = dockerfile.final_image
+def _final_image(text: str) -> list[tuple]:
+    from flylint.files.dockerfile import final_image, stages_in
+
+    image = final_image(stages_in(text))
     return [(image,)] if image else []
 
 

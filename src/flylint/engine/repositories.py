@@ -179,10 +179,6 @@ def _produce(
             parsed = python.parse(source, precheck=False)  # the producers' hints decided
         except (reading.Unreadable, RecursionError):
             return {}
-    elif chosen[0].reads == fact_kinds.DOCKERFILE:
-        from flylint.files import dockerfile
-
-        parsed = dockerfile.parse(source)
     if parsed is None or isinstance(parsed, Diagnostic):
         return {}
     found: dict[str, list[tuple]] = {}

@@ -81,17 +81,34 @@ class Dockerfile(Record):
 
     @property
     def final_image(self) -> str | None:
-        """The image the final stage builds on, following ``FROM <earlier stage>``."""
-        if not self.stages:
-            return None
-        named = {stage.name.lower(): stage for stage in self.stages if stage.name}
-        image = self.stages[-1].image
-        for _ in range(len(self.stages)):
-            earlier = named.get(image.lower())
-            if earlier is None:
-                break
-            image = earlier.image
-        return image
+        return final_image(self.stages)
+
+
+def final_image(stages: tuple[Stage, ...]) -> str | None:
+    """The image the final stage builds on, following ``FROM <earlier stage>``."""
+    if not stages:
+        return None
+    named = {stage.name.lower(): stage for stage in stages if stage.name}
+    image = stages[-1].image
+    for _ in range(len(stages)):
+        earlier = named.get(image.lower())
+        if earlier is None:
+            break
+        image = earlier.image
+    return image
+
+
+_FROM_LINE = Regex(
+    r"^[ \t]*FROM[ \t]+(?:--[^ \t\n]+[ \t]+){0,8}([^ \t\n]+)(?:[ \t]+AS[ \t]+([^ \t\n]+))?",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def stages_in(text: str) -> tuple[Stage, ...]:
+    """The stages of a Dockerfile read from its FROM lines alone: what a fact about the
+    image an app builds needs, without parsing the rest of the file (and importing
+    dockerfile-parse, ~13 ms of a run that lints only a fly.toml)."""
+    return tuple(Stage(m.group(1), m.group(2)) for m in _FROM_LINE.finditer(text))
 
 
 class Setting(Record):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # What a producer reads.
 PYTHON = "python"  # each Python module the app ships, parsed
-DOCKERFILE = "dockerfile"  # the Dockerfile the app builds with, parsed
+DOCKERFILE = "dockerfile"  # the Dockerfile the app builds with, as text
 TEXT = "text"  # the files at ``paths`` in the app's build context, as text
 
 
@@ -37,7 +37,7 @@ class Producer(Record):
     ) -> None:
         self.name = name  # the fact's name, as consumers ask for it
         self.reads = reads  # PYTHON, DOCKERFILE or TEXT
-        # produce(parsed file, or its text for TEXT) -> rows
+        # produce(the parsed module for PYTHON, else the file's text) -> rows
         self.produce = produce
         # Lower-case substrings one of which a file's text must hold for ``produce`` to
         # find anything in it: files without any are not parsed for this fact.
