@@ -16,7 +16,6 @@ from pygls.lsp.server import LanguageServer
 from flylint import __version__
 from flylint.diagnostics import Diagnostic
 from flylint.engine import run
-from flylint.files.discovery import classify
 from flylint.registry import rule_data, selection
 
 _SEVERITY = {
@@ -62,10 +61,8 @@ def _lsp(d: Diagnostic, lines: list[str]) -> types.Diagnostic:
 def lint_document(path: Path, text: str) -> list[types.Diagnostic]:
     """The findings for one open document, as LSP diagnostics: its buffer linted as the
     file it stands for, judged by the repository around it as saved on disk."""
-    if classify(path.name) is None:
-        return []
     try:
-        outcome = run.lint([], stdin=(path, text.encode("utf-8")))
+        outcome = run.lint([], stdin=(path, text.encode("utf-8")), editor=True)
     except selection.UsageError as exc:
         server.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Error, message=f"flylint: {exc}")

@@ -52,7 +52,8 @@ def load(
         if app is not None:
             repository.add_solo(app)
     if producers and (repository.apps or repository.solo):
-        _gather_facts(repository, inventory, files, producers, display, salt)
+        gatherer = _Gatherer(repository, inventory, files, producers, display, salt)
+        repository.gather_with(gatherer.app, gatherer.file)
     return repository
 
 
@@ -94,41 +95,88 @@ def _summary(listed: Listed, files: Files) -> dict | None:
     return _INVALID if isinstance(config, Diagnostic) else summarize(config)
 
 
-def _gather_facts(
-    repository: Repository,
-    inventory: Inventory,
-    files: Files,
-    producers: list[Producer],
-    display: Callable[[str], Path],
-    salt: str,
-) -> None:
-    """Each producer's rows in the files it reads, added to ``repository``."""
-    by_reads: dict[str, list[Producer]] = {}
-    for producer in producers:
-        by_reads.setdefault(producer.reads, []).append(producer)
-    python = by_reads.get(fact_kinds.PYTHON, [])
-    if python:
-        for listed in inventory.of_kind(FileKind.PYTHON):
-            if repository.shipped(listed.resolved):  # code no app ships tells nothing
-                rows = _facts_of(listed.path, listed.resolved, FileKind.PYTHON, files, python,
-                                 salt)  # fmt: skip
-                repository.add_facts(listed.resolved, display(listed.resolved), rows, False)
-    text = by_reads.get(fact_kinds.TEXT, [])
-    inside = os.path.join(repository.root, "")
-    every = [*repository.apps, *repository.solo]
-    for context in sorted({app.context for app in every}) if text else ():
-        for relative in sorted({path for p in text for path in p.paths}):
-            path = os.path.normpath(os.path.join(context, relative))
-            if not os.path.realpath(path).startswith(inside) or not os.path.isfile(path):
-                continue
-            chosen = [p for p in text if relative in p.paths]
-            rows = _facts_of(path, path, None, files, chosen, salt)
-            repository.add_facts(path, display(path), rows, False)
-    dockerfile = by_reads.get(fact_kinds.DOCKERFILE, [])
-    for path in sorted({app.dockerfile for app in every if app.dockerfile}):
-        if dockerfile and os.path.isfile(path):
-            rows = _facts_of(path, path, FileKind.DOCKERFILE, files, dockerfile, salt)
-            repository.add_facts(path, display(path), rows, True)
+class _Gatherer:
+    """Gathers facts when the model is first asked for them: the facts of one app's files
+    when a rule of its config asks, the facts of one file when the run asks whether it
+    holds any, so a run that lints one file of a large monorepo reads (or finds in the
+    cache) the facts of that file's app only."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        inventory: Inventory,
+        files: Files,
+        producers: list[Producer],
+        display: Callable[[str], Path],
+        salt: str,
+    ) -> None:
+        self.repository = repository
+        self.files = files
+        self.display = display
+        self.salt = salt
+        self.by_reads: dict[str, list[Producer]] = {}
+        for producer in producers:
+            self.by_reads.setdefault(producer.reads, []).append(producer)
+        self.python = (
+            inventory.of_kind(FileKind.PYTHON) if fact_kinds.PYTHON in self.by_reads else []
+        )
+        self.inside = os.path.join(repository.root, "")
+        self.done: set[str] = set()  # files whose facts are in the model
+
+    def app(self, app: App) -> None:
+        """The facts of the files ``app`` ships and of its Dockerfile."""
+        solo = app in self.repository.solo  # ships its whole build context
+        for listed in self.python:
+            if listed.resolved.startswith(app.inside) and (
+                solo or app in self.repository.owners(listed.resolved)
+            ):
+                self.file(listed.resolved, listed.path)
+        for relative in sorted(
+            {path for p in self.by_reads.get(fact_kinds.TEXT, []) for path in p.paths}
+        ):
+            path = os.path.normpath(os.path.join(app.context, relative))
+            if os.path.realpath(path).startswith(self.inside) and os.path.isfile(path):
+                self.file(path, path)
+        if app.dockerfile:
+            self.file(app.dockerfile, app.dockerfile)
+
+    def _owners(self, resolved: str) -> list[App]:
+        repository = self.repository
+        return repository.owners(resolved) or [
+            a for a in repository.solo if resolved.startswith(a.inside)
+        ]
+
+    def file(self, resolved: str, path: str | None = None) -> None:
+        """The facts of the file at ``resolved``, whatever reads it."""
+        if resolved in self.done:
+            return
+        self.done.add(resolved)
+        repository = self.repository
+        every = [*repository.apps, *repository.solo]
+        if any(a.dockerfile == resolved for a in every):
+            producers, kind, dockerfile = (
+                self.by_reads.get(fact_kinds.DOCKERFILE, []),
+                FileKind.DOCKERFILE,
+                True,
+            )
+        elif resolved.endswith(".py"):
+            if not self._owners(resolved):
+                return  # code no app ships tells nothing
+            producers, kind, dockerfile = (
+                self.by_reads.get(fact_kinds.PYTHON, []),
+                FileKind.PYTHON,
+                False,
+            )
+        else:
+            producers = [
+                p for p in self.by_reads.get(fact_kinds.TEXT, [])
+                if any(os.path.normpath(os.path.join(a.context, r)) == resolved
+                       for a in every for r in p.paths)
+            ]  # fmt: skip
+            kind, dockerfile = None, False
+        if producers and os.path.isfile(resolved):
+            rows = _facts_of(path or resolved, resolved, kind, self.files, producers, self.salt)
+            repository.add_facts(resolved, self.display(resolved), rows, dockerfile)
 
 
 def _facts_of(
@@ -187,16 +235,3 @@ def _produce(
         if rows:
             found.setdefault(producer.name, []).extend(rows)
     return found
-
-
-def display_path(cwd: str) -> Callable[[str], Path]:
-    """How outputs name a file the run did not name: relative to the working directory
-    when it is inside it."""
-    inside = os.path.join(cwd, "")
-
-    def display(resolved: str) -> Path:
-        if resolved.startswith(inside):
-            return Path(resolved[len(inside) :])
-        return Path(resolved)
-
-    return display

@@ -20,7 +20,7 @@ from flylint.engine import cache, repositories, suppressions
 from flylint.engine.files import File, Files
 from flylint.engine.results import FileResult, decode, encode
 from flylint.files import reading
-from flylint.files.discovery import Target, classify_explicit, discover, resolve
+from flylint.files.discovery import Target, classify, classify_explicit, discover, resolve
 from flylint.registry import rule_data, selection
 from flylint.repository import inventory as inventories
 from flylint.repository.apps import App, Repository
@@ -199,8 +199,12 @@ class _Session:
         self.report = report
         self.index = files.index
         self.cwd = os.getcwd()
-        self.display = repositories.display_path(self.cwd)
         self.roots = Roots()
+        # Each file's one spelling in outputs, and back: a file named on the command line
+        # keeps the user's spelling; any other, relative to the working directory.
+        self._shown: dict[str, Path] = {}
+        self._resolved: dict[Path, str] = {}
+        self._marks: dict[str, list[suppressions.Mark]] = {}
         self.inventories: dict[str, Inventory] = {}
         self.repositories: dict[str, Repository] = {}
         self.resolvers: dict[str, Resolver] = {}
@@ -212,8 +216,48 @@ class _Session:
     def inventory(self, root: str) -> Inventory:
         found = self.inventories.get(root)
         if found is None:
-            found = self.inventories[root] = inventories.take(root)
-            self.report.notices.extend(found.notices)
+            recursive = not self.roots.shallow(root)
+            found = self.inventories[root] = inventories.take(root, recursive)
+        return found
+
+    def name(self, path: Path, resolved: str) -> None:
+        """``path`` is how the user named the file at ``resolved`` (or a walk of a
+        directory they named found it): outputs name it so."""
+        self._shown[resolved] = path
+        self._resolved.setdefault(path, resolved)
+
+    def display(self, resolved: str) -> Path:
+        """How outputs name the file at ``resolved``."""
+        path = self._shown.get(resolved)
+        if path is None:
+            path = self._shown[resolved] = Path(os.path.relpath(resolved, self.cwd))
+            self._resolved.setdefault(path, resolved)
+        return path
+
+    def resolved(self, path: Path) -> str:
+        """The absolute path of a file an output names."""
+        found = self._resolved.get(path)
+        if found is None:
+            found = os.path.realpath(os.path.join(self.cwd, path))
+            self._resolved[path] = found
+        return found
+
+    def marks_of(self, resolved: str) -> list[suppressions.Mark]:
+        """The lines the suppression comments of the file at ``resolved`` cover, as it is
+        now (an editor's buffer where one stands for it)."""
+        found = self._marks.get(resolved)
+        if found is None:
+            found = []
+            path = self.display(resolved)
+            try:
+                file = self.files.get(path, resolved, content=True)
+            except reading.Unreadable:
+                file = None
+            if file is not None and file.content is not None:
+                source = reading.decode(path, FileKind.PYTHON, file.content)
+                if not isinstance(source, Diagnostic):
+                    found = suppressions.scan(path, source.text, self.known)[0]
+            self._marks[resolved] = found
         return found
 
     def settings_for(self, root: str, resolved: str) -> int:
@@ -255,10 +299,6 @@ class _Session:
         encoded = encode(result, self._relative_path(root))
         self.index.put(target.resolved, file.signature, file.digest, RESULT_SLOT, key, encoded)
 
-    def resolved(self, path: Path) -> str:
-        """The absolute path of a file an output names."""
-        return os.path.abspath(os.path.join(self.cwd, path))
-
     def _display_relative(self, root: str) -> Callable[[str], Path]:
         return lambda relative: self.display(os.path.join(root, relative))
 
@@ -288,11 +328,11 @@ def _targets(
     root_of: dict[str, str],
 ) -> tuple[list[Target], list[Path], dict[str, bytes]]:
     """The files to lint, the named paths that do not exist, and the unsaved buffer that
-    stands for one of them, if any; ``root_of`` learns the root of the files a walk found:
-    the walked directory's."""
+    stands for one of them, if any; ``root_of`` learns the root of the files a walk found."""
     if stdin is not None:
         name, content = stdin
         resolved = str(resolve(name))
+        session.name(name, resolved)
         return (
             [Target(name, classify_explicit(name), resolved, explicit=True)],
             [],
@@ -300,18 +340,40 @@ def _targets(
         )
     found, directories = discover(paths)
     targets = found.targets
+    for target in targets:
+        session.name(target.path, target.resolved)
     seen = {t.resolved for t in targets}
-    for named, resolved in directories:
+    pending = list(directories)
+    while pending:
+        named, resolved = pending.pop(0)
         root = session.roots.of(resolved, is_dir=True)
         inside = os.path.join(resolved, "")
-        for listed in session.inventory(root).files:
-            if listed.resolved in seen or not (resolved == root or listed.path.startswith(inside)):
+        inventory = session.inventory(root)
+
+        for listed in inventory.files:
+            relative = _below(listed.path, inside)
+            if relative is None or listed.resolved in seen:
                 continue
             seen.add(listed.resolved)
+            path = named / relative
+            session.name(path, listed.resolved)
             root_of[listed.resolved] = root
-            below = listed.path[len(inside) :] if resolved != root else listed.relative
-            targets.append(Target(named / below, listed.kind, listed.resolved))
+            targets.append(Target(path, listed.kind, listed.resolved))
+        for directory, why in inventory.unreadable:
+            relative = _below(directory, inside)
+            if relative is not None:
+                message = f"cannot read directory: {why}"
+                session.report.notices.append(Notice(named / relative, message, error=True))
+        # A repository of its own inside the named directory (a submodule) is walked as one.
+        pending += [
+            (named / r, d) for d in inventory.nested if (r := _below(d, inside)) is not None
+        ]
     return targets, found.missing, {}
+
+
+def _below(path: str, inside: str) -> str | None:
+    """``path`` relative to the directory ``inside`` (ending in a separator), if it is in it."""
+    return path[len(inside) :] if path.startswith(inside) else None
 
 
 def _producers(kinds: set[FileKind]) -> list[Producer]:
@@ -325,10 +387,13 @@ def lint(
     options: Options | None = None,
     stdin: tuple[Path, bytes] | None = None,
     jobs: int = 1,
+    editor: bool = False,
 ) -> Run:
     """Lint ``paths``; or, with ``stdin`` (a name and the bytes of an unsaved buffer), lint
     that buffer as if it were the named file. ``jobs`` > 1 lints many Dockerfiles and
-    Python files in that many processes."""
+    Python files in that many processes. ``editor``: the buffer is whatever document an
+    editor opened, linted only when its name or the repository says what it is (a file
+    named on the command line under another name is a Fly config)."""
     options = options or Options()
     # First: the index's clock starts before any file of the run is looked at.
     index = cache.active().index()
@@ -361,6 +426,7 @@ def lint(
         session.repositories[root] = repositories.load(
             inventory, extra, files, producers, session.display, session.salt
         )
+    targets = _kinds_from_the_model(session, targets, root_of, editor)
     _attach_dockerfiles(session, targets, root_of)
 
     results: list[tuple[int, FileResult]] = []
@@ -405,6 +471,25 @@ def lint(
     return run
 
 
+def _kinds_from_the_model(
+    session: _Session, targets: list[Target], root_of: dict[str, str], editor: bool
+) -> list[Target]:
+    """A file named under a name that says nothing of its kind is a Dockerfile when a config
+    builds with it (``[build] dockerfile = "docker/web.containerfile"``), else a Fly
+    config; for an editor, which opens any file, it is linted only in the first case."""
+    kept = []
+    for target in targets:
+        if target.explicit and classify(target.path.name) is None:
+            repository = session.repositories[root_of[target.resolved]]
+            if repository.building(target.resolved):
+                target = Target(target.path, FileKind.DOCKERFILE, target.resolved, True,
+                                target.status)  # fmt: skip
+            elif editor:
+                continue
+        kept.append(target)
+    return kept
+
+
 def _borrowed(
     session: _Session, run: Run, targets: list[Target], root_of: dict[str, str]
 ) -> list[tuple[int, FileResult]]:
@@ -413,6 +498,7 @@ def _borrowed(
     whether its app's config is in the run or not."""
     linted = {t.resolved for t in targets if t.kind is FileKind.FLY_TOML}
     borrowed: list[tuple[int, FileResult]] = []
+    configs: dict[str, FileResult | Notice | None] = {}  # each config linted once
     for target in targets:
         if target.kind is FileKind.FLY_TOML:
             continue
@@ -424,24 +510,16 @@ def _borrowed(
         for app in apps:
             if app.resolved in linted:
                 continue
-            config = Target(session.display(app.resolved), FileKind.FLY_TOML, app.resolved)
             settings = session.settings_for(root, app.resolved)
-            outcome = _lint_fly_toml(session, None, config, root, settings)
+            if app.resolved not in configs:
+                config = Target(session.display(app.resolved), FileKind.FLY_TOML, app.resolved)
+                configs[app.resolved] = _lint_fly_toml(session, None, config, root, settings)
+            outcome = configs[app.resolved]
             if not isinstance(outcome, FileResult):
                 continue
-            here = [
-                Diagnostic(d.rule_id, target.path, d.span, d.message, d.anchor, d.precision)
-                for d in outcome.diagnostics
-                if d.path != config.path and session.resolved(d.path) == target.resolved
-            ]
+            here = [d for d in outcome.diagnostics if session.resolved(d.path) == target.resolved]
             if here:
-                theirs = [
-                    mark
-                    for path, marks_there in outcome.marks.items()
-                    if session.resolved(path) == target.resolved
-                    for mark in marks_there
-                ]
-                marks = {target.path: theirs} if theirs else {}
+                marks = {target.path: session.marks_of(target.resolved)}
                 borrowed.append((settings, FileResult(target.path, here, [], marks)))
     return borrowed
 
@@ -463,12 +541,13 @@ def _attach_dockerfiles(session: _Session, targets: list[Target], root_of: dict[
                 message = f"[build] dockerfile names {named}, which is outside the repository"
                 session.report.notices.append(Notice(target.path, message))
             continue
-        path = target.path.parent / named if named else target.path.parent / "Dockerfile"
+        path = Path(os.path.normpath(target.path.parent / (named or "Dockerfile")))
         if not os.path.isfile(app.dockerfile):
             message = f"[build] dockerfile names {path}, which does not exist"
             session.report.notices.append(Notice(target.path, message))
             continue
         linted.add(app.dockerfile)
+        session.name(path, app.dockerfile)
         root_of[app.dockerfile] = repository.root
         targets.append(Target(path, FileKind.DOCKERFILE, app.dockerfile))
 
@@ -534,58 +613,59 @@ def _compute_fly_toml(
                           problems, own)  # fmt: skip
     settings = session.settings[settings_index]
     _configure_secrets(settings.config)
-    app.config = config
     context = FlyTomlContext(config, app, repository, settings.config)
     checks = selection.checks_for(FileKind.FLY_TOML, settings.selected)
     found = [d for check in checks for d in check(context)]
-    # Findings in other files (a Python line that turns HSTS off) follow the suppression
-    # comments of those files.
-    for path in sorted({d.path for d in found} - {target.path}):
-        text = _text(session, path)
-        if text is not None:
-            elsewhere, _ = suppressions.scan(path, text, session.known)
-            if elsewhere:
-                own[path] = elsewhere
+    if app in repository.solo:
+        # Named under a name no walk takes for a config: its findings stay in it, so that
+        # what other files are judged by does not depend on it being named.
+        found = [d for d in found if d.path == target.path]
     return FileResult(target.path, found, problems, own)
 
 
-def _text(session: _Session, path: Path) -> str | None:
-    resolved = session.resolved(path)
-    try:
-        file = session.files.get(path, resolved, content=True)
-    except reading.Unreadable:
-        return None
-    assert file.content is not None
-    source = reading.decode(path, FileKind.PYTHON, file.content)
-    return None if isinstance(source, Diagnostic) else source.text
-
-
 def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
-    """Suppressions, per-file ignores and rule selection, each by the configuration of
-    the file a result is about; findings sorted, duplicates (two sibling configs blaming
-    one line of their shared code) once."""
+    """Suppressions, per-file ignores and rule selection; findings sorted, each file named
+    one way, duplicates (two sibling configs blaming one line of their shared code) once.
+
+    A finding is kept when the configuration of the file it comes from selects it, and,
+    when it is located in another file, that file's configuration too; it is suppressed by
+    the comments of the file it is located in, as that file is now."""
     report = session.report
     kept_all: set[Diagnostic] = set()
     suppressed_all: set[Diagnostic] = set()
     for index, result in results:
-        settings = session.settings[index]
-        kept, suppressed = suppressions.apply(result.diagnostics, result.marks)
-        kept += result.problems
-        config = settings.config
-        if config.per_file_ignores:
-            ignored = _ignored_rules(config, session)
-            kept = [d for d in kept if d.rule_id not in ignored(d.path)]
-        kept_all.update(d for d in kept if d.rule_id in settings.selected)
-        suppressed_all.update(d for d in suppressed if d.rule_id in settings.selected)
+        origin = session.resolved(result.path)
+        own_marks = result.marks.get(result.path, [])
+        for d in [*result.diagnostics, *result.problems]:
+            where = session.resolved(d.path)
+            path = session.display(where)
+            if path != d.path:
+                d = Diagnostic(d.rule_id, path, d.span, d.message, d.anchor, d.precision, d.fix)
+            configs = [session.settings[index]]
+            if where != origin:
+                root = session.roots.of(where)
+                configs.append(session.settings[session.settings_for(root, where)])
+            if not all(_applies(s, d.rule_id, where) for s in configs):
+                continue
+            if d.rule_id == suppressions.BAD_SUPPRESSION:
+                kept_all.add(d)  # never suppressed itself
+                continue
+            marks = own_marks if where == origin else session.marks_of(where)
+            if any(m.line == d.span.line and d.rule_id in m.rule_ids for m in marks):
+                suppressed_all.add(d)
+            else:
+                kept_all.add(d)
     report.diagnostics = sorted(kept_all, key=Diagnostic.sort_key)
     report.suppressed = sorted(suppressed_all, key=Diagnostic.sort_key)
 
 
-def _ignored_rules(config: Config, session: _Session) -> Callable[[Path], set[str]]:
-    def ignored(path: Path) -> set[str]:
-        resolved = session.resolved(path)
-        return {
-            rule for selector in config.ignored_for(resolved) for rule in selection.expand(selector)
-        }
-
-    return ignored
+def _applies(settings: _Settings, rule_id: str, resolved: str) -> bool:
+    """Whether a configuration selects ``rule_id`` for the file at ``resolved``."""
+    if rule_id not in settings.selected:
+        return False
+    config = settings.config
+    if not config.per_file_ignores:
+        return True
+    return not any(
+        rule_id in selection.expand(selector) for selector in config.ignored_for(resolved)
+    )

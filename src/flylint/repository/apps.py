@@ -14,6 +14,7 @@ from flylint.repository.facts import Fact
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from flylint.files.fly_toml import FlyConfig
@@ -52,10 +53,10 @@ class App:
     """One Fly config of the repository."""
 
     __slots__ = (
-        "config",
         "config_dockerfile",
         "context",
         "dockerfile",
+        "inside",
         "name",
         "port",
         "relative",
@@ -71,7 +72,6 @@ class App:
         port = summary.get("internal_port")
         self.port: int | None = port if isinstance(port, int) else None
         self.stops = summary.get("stops") is True  # stops idle Machines: only Flycast wakes it
-        self.config: FlyConfig | None = None  # the parsed config, when this run lints it
         directory = os.path.dirname(resolved)
         inside = os.path.join(root, "")
         named = summary.get("dockerfile")
@@ -83,9 +83,9 @@ class App:
         self.context = directory
         if self.dockerfile is not None:
             built_from = os.path.dirname(self.dockerfile)
-            if not os.path.join(directory, "").startswith(os.path.join(built_from, "")):
-                built_from = directory  # a Dockerfile below the config's directory
-            self.context = built_from
+            if not os.path.join(built_from, "").startswith(os.path.join(directory, "")):
+                self.context = built_from
+        self.inside = os.path.join(self.context, "")  # a prefix of every file it ships
 
     @property
     def internal_port(self) -> int | None:
@@ -99,32 +99,65 @@ def _dockerfile(directory: str, summary: dict[str, Any], inside: str) -> str | N
     or when it would be outside the repository (not read)."""
     named = summary.get("dockerfile")
     if isinstance(named, str):
-        path = os.path.normpath(os.path.join(directory, named))
-        return path if path.startswith(inside) else None
-    if summary.get("prebuilt"):
+        path = os.path.join(directory, named)
+    elif summary.get("prebuilt"):
         return None
-    beside = os.path.join(directory, "Dockerfile")
-    return beside if os.path.isfile(beside) else None
+    else:
+        path = os.path.join(directory, "Dockerfile")
+        if not os.path.isfile(path):
+            return None
+    try:
+        # Resolved: a symbolic link (to a file or through a directory) must not lead out.
+        real = os.path.realpath(path)
+    except (OSError, ValueError):  # a loop, or a NUL byte in the name
+        real = os.path.normpath(path)
+    return real if real.startswith(inside) else None
 
 
 class Repository:
     """The apps of one repository and the facts its files hold."""
 
-    __slots__ = ("_contexts", "_facts", "apps", "digest", "root", "solo")
+    __slots__ = (
+        "_by_context",
+        "_contexts",
+        "_facts",
+        "_gather_app",
+        "_gather_file",
+        "_gathered",
+        "_owners",
+        "apps",
+        "digest",
+        "root",
+        "solo",
+    )
 
     def __init__(self, root: str, apps: list[App], digest: str) -> None:
         self.root = root
         self.apps = apps
         self.digest = digest  # of everything the apps were built from, for cache keys
-        # Build contexts as strs ending in a separator, deepest first: ``owners`` compares
-        # them with many files' paths.
-        contexts = sorted({os.path.join(app.context, "") for app in apps}, key=len, reverse=True)
-        self._contexts = contexts
+        # Each build context (a str ending in a separator) with the apps that build from
+        # it, fly.toml first; the contexts deepest first: ``owners`` compares them with
+        # many files' paths.
+        self._by_context: dict[str, list[App]] = {}
+        for app in sorted(apps, key=_rank):
+            self._by_context.setdefault(app.inside, []).append(app)
+        self._contexts = sorted(self._by_context, key=len, reverse=True)
+        self._owners: dict[str, list[App]] = {}
         # Configs named under names a walk does not take for configs: apps for their own
         # findings only, never seen by other files.
         self.solo: list[App] = []
-        # Each fact-holding file's rows by fact name, and its path for outputs.
+        # Each fact-holding file: its path for outputs, its rows by fact name, and whether
+        # it was read as a Dockerfile.
         self._facts: dict[str, tuple[Path, dict[str, list[tuple]], bool]] = {}
+        # Who adds facts when they are first needed (the engine); the apps already done.
+        self._gather_app: Callable[[App], None] | None = None
+        self._gather_file: Callable[[str], None] | None = None
+        self._gathered: set[str] = set()
+
+    def gather_with(self, for_app: Callable[[App], None], for_file: Callable[[str], None]) -> None:
+        """Facts are added by ``for_app`` (the facts of an app's files) and ``for_file``
+        (those of one file) when first asked for."""
+        self._gather_app, self._gather_file = for_app, for_file
 
     def app_named(self, name: str) -> App | None:
         for app in self.apps:
@@ -136,11 +169,11 @@ class Repository:
         """The apps that ship the file at ``resolved``: those of the deepest build context
         holding it (sibling configs of one directory ship the same code), ``fly.toml``
         first."""
-        for context in self._contexts:
-            if resolved.startswith(context):
-                found = [a for a in self.apps if os.path.join(a.context, "") == context]
-                return sorted(found, key=_rank)
-        return []
+        found = self._owners.get(resolved)
+        if found is None:
+            context = next((c for c in self._contexts if resolved.startswith(c)), None)
+            found = self._owners[resolved] = self._by_context[context] if context else []
+        return found
 
     def add_solo(self, app: App) -> None:
         self.solo.append(app)
@@ -151,9 +184,7 @@ class Repository:
 
     def shipped(self, resolved: str) -> bool:
         """Whether an app ships the file at ``resolved``."""
-        return bool(self.owners(resolved)) or any(
-            resolved.startswith(os.path.join(app.context, "")) for app in self.solo
-        )
+        return bool(self.owners(resolved)) or any(resolved.startswith(a.inside) for a in self.solo)
 
     def building(self, resolved: str) -> list[App]:
         """The apps that build with the Dockerfile at ``resolved``."""
@@ -169,11 +200,16 @@ class Repository:
             self._facts[resolved] = (path, rows, dockerfile)
 
     def holds_facts(self, resolved: str) -> bool:
+        if self._gather_file is not None:
+            self._gather_file(resolved)
         return resolved in self._facts
 
     def facts(self, app: App, name: str) -> list[Fact]:
         """Every row of the fact ``name`` in the files ``app`` ships and its Dockerfile, in
         path order."""
+        if self._gather_app is not None and app.resolved not in self._gathered:
+            self._gathered.add(app.resolved)
+            self._gather_app(app)
         found = []
         for resolved in sorted(self._facts):
             path, rows, dockerfile = self._facts[resolved]
@@ -182,7 +218,7 @@ class Repository:
             if dockerfile:
                 mine = resolved == app.dockerfile
             elif app in self.solo:
-                mine = resolved.startswith(os.path.join(app.context, ""))
+                mine = resolved.startswith(app.inside)
             else:
                 mine = app in self.owners(resolved)
             if mine:

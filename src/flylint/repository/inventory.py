@@ -2,15 +2,16 @@
 from its root that honours ``.gitignore`` (as git does: the deepest file with an opinion
 decides) and skips VCS internals, dependency trees and caches. Symbolic links to
 directories are not followed (they can loop and they duplicate files); a symbolic link to
-a file is listed at its target when the target is inside the root.
+a file is listed at its target when the target is inside the root. A directory holding
+``.git`` below the root (a submodule, a vendored clone) is a repository of its own: it is
+not listed, only noted.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-from flylint.diagnostics import FileKind, Notice
+from flylint.diagnostics import FileKind
 from flylint.files.discovery import classify
 from flylint.support.records import Record
 
@@ -38,12 +39,13 @@ class Listed(Record):
 
 
 class Inventory:
-    __slots__ = ("files", "notices", "root")
+    __slots__ = ("files", "nested", "root", "unreadable")
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.files: list[Listed] = []
-        self.notices: list[Notice] = []  # directories the walk could not read
+        self.nested: list[str] = []  # repositories of their own below the root
+        self.unreadable: list[tuple[str, str]] = []  # directories not read, and why
 
     def of_kind(self, kind: FileKind) -> list[Listed]:
         return [f for f in self.files if f.kind is kind]
@@ -86,8 +88,9 @@ class Ignores:
         return False
 
 
-def take(root: str) -> Inventory:
-    """Every file under ``root`` (a resolved directory) that flylint lints."""
+def take(root: str, recursive: bool = True) -> Inventory:
+    """Every file under ``root`` (a resolved directory) that flylint lints; not
+    ``recursive``: those directly in it."""
     inventory = Inventory(root)
     ignores = Ignores()
     inside = os.path.join(root, "")
@@ -98,8 +101,7 @@ def take(root: str) -> Inventory:
             with os.scandir(directory) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            message = f"cannot read directory: {exc.strerror or exc}"
-            inventory.notices.append(Notice(Path(os.path.relpath(directory)), message, True))
+            inventory.unreadable.append((directory, exc.strerror or str(exc)))
             continue
         subdirs = []
         for entry in entries:
@@ -109,7 +111,14 @@ def take(root: str) -> Inventory:
             except OSError:
                 continue
             if is_dir:
-                if name in SKIPPED_DIRS or ignores.ignored(entry.path, True, chain):
+                if (
+                    not recursive
+                    or name in SKIPPED_DIRS
+                    or ignores.ignored(entry.path, True, chain)
+                ):
+                    continue
+                if os.path.lexists(os.path.join(entry.path, ".git")):
+                    inventory.nested.append(entry.path)
                     continue
                 subdirs.append((entry.path, [*chain, entry.path]))
                 continue

@@ -5,7 +5,9 @@ a directory or a worktree's file). Outside git, it is the highest directory, fro
 path's own directory up, that holds a Fly config or a project configuration
 (``pyproject.toml``, ``flylint.toml``, ``.flylint.toml``): the app a file belongs to and
 the configuration that applies to it must be found whichever of its files is named, and a
-home directory is not walked as a whole for holding one project.
+home directory is not walked as a whole for holding one project. Neither the filesystem
+root nor the home directory is ever taken for a repository by that rule: a file there
+outside git is its own directory's, and that directory is not walked below (``shallow``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ class Roots:
     def __init__(self) -> None:
         self._git: dict[str, str | None] = {}
         self._configs: dict[str, bool] = {}
+        home = os.path.expanduser("~")
+        self._never = {os.path.abspath(os.sep), os.path.realpath(home) if home != "~" else ""}
+
+    def shallow(self, root: str) -> bool:
+        """Whether the root is a directory whose files only are the repository's (the
+        filesystem root or the home directory, outside git)."""
+        return root in self._never and self.git_root(root) is None
 
     def of(self, resolved: str, is_dir: bool = False) -> str:
         """The root of the file (or, with ``is_dir``, the directory) at ``resolved``, a
@@ -39,7 +48,7 @@ class Roots:
             if parent == here:
                 return root
             here = parent
-            if self._holds_project(here):
+            if here not in self._never and self._holds_project(here):
                 root = here
 
     def git_root(self, directory: str) -> str | None:
