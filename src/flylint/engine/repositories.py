@@ -117,20 +117,34 @@ class _Gatherer:
         self.by_reads: dict[str, list[Producer]] = {}
         for producer in producers:
             self.by_reads.setdefault(producer.reads, []).append(producer)
-        self.python = (
-            inventory.of_kind(FileKind.PYTHON) if fact_kinds.PYTHON in self.by_reads else []
-        )
+        self.inventory = inventory
+        self._python: dict[str, list[Listed]] | None = None
+        self.dockerfiles = {
+            a.dockerfile for a in (*repository.apps, *repository.solo) if a.dockerfile
+        }
         self.inside = os.path.join(repository.root, "")
         self.done: set[str] = set()  # files whose facts are in the model
 
+    def _python_of(self, app: App) -> list[Listed]:
+        """The Python files ``app`` ships; each build context's, found in one pass."""
+        if fact_kinds.PYTHON not in self.by_reads:
+            return []
+        python = self.inventory.of_kind(FileKind.PYTHON)
+        if app in self.repository.solo:  # ships its whole build context
+            return [f for f in python if f.resolved.startswith(app.inside)]
+        if self._python is None:
+            self._python = {}
+            for listed in python:
+                owners = self.repository.owners(listed.resolved)
+                if owners:
+                    self._python.setdefault(owners[0].inside, []).append(listed)
+        return self._python.get(app.inside, [])
+
     def app(self, app: App) -> None:
         """The facts of the files ``app`` ships and of its Dockerfile."""
-        solo = app in self.repository.solo  # ships its whole build context
-        for listed in self.python:
-            if listed.resolved.startswith(app.inside) and (
-                solo or app in self.repository.owners(listed.resolved)
-            ):
-                self.file(listed.resolved, listed.path)
+        shipped = self._python_of(app)
+        for listed in shipped:
+            self.file(listed.resolved, listed.path)
         for relative in sorted(
             {path for p in self.by_reads.get(fact_kinds.TEXT, []) for path in p.paths}
         ):
@@ -152,8 +166,7 @@ class _Gatherer:
             return
         self.done.add(resolved)
         repository = self.repository
-        every = [*repository.apps, *repository.solo]
-        if any(a.dockerfile == resolved for a in every):
+        if resolved in self.dockerfiles:
             producers, kind, dockerfile = (
                 self.by_reads.get(fact_kinds.DOCKERFILE, []),
                 FileKind.DOCKERFILE,
@@ -168,6 +181,7 @@ class _Gatherer:
                 False,
             )
         else:
+            every = [*repository.apps, *repository.solo]
             producers = [
                 p for p in self.by_reads.get(fact_kinds.TEXT, [])
                 if any(os.path.normpath(os.path.join(a.context, r)) == resolved

@@ -121,6 +121,7 @@ class Repository:
         "_by_context",
         "_contexts",
         "_facts",
+        "_facts_by_context",
         "_gather_app",
         "_gather_file",
         "_gathered",
@@ -149,6 +150,9 @@ class Repository:
         # Each fact-holding file: its path for outputs, its rows by fact name, and whether
         # it was read as a Dockerfile.
         self._facts: dict[str, tuple[Path, dict[str, list[tuple]], bool]] = {}
+        # The fact-holding files of each build context (code, not Dockerfiles): an app's
+        # facts are looked up among its own files, not the repository's.
+        self._facts_by_context: dict[str, list[str]] = {}
         # Who adds facts when they are first needed (the engine); the apps already done.
         self._gather_app: Callable[[App], None] | None = None
         self._gather_file: Callable[[str], None] | None = None
@@ -197,6 +201,10 @@ class Repository:
         ``dockerfile``: read as the Dockerfile of the apps that build with it, not as code
         they ship."""
         if rows:
+            if resolved not in self._facts and not dockerfile:
+                owners = self.owners(resolved)
+                context = owners[0].inside if owners else ""  # "": shipped by solo apps only
+                self._facts_by_context.setdefault(context, []).append(resolved)
             self._facts[resolved] = (path, rows, dockerfile)
 
     def holds_facts(self, resolved: str) -> bool:
@@ -210,19 +218,19 @@ class Repository:
         if self._gather_app is not None and app.resolved not in self._gathered:
             self._gathered.add(app.resolved)
             self._gather_app(app)
+        if app in self.solo:  # ships its whole build context, whatever else does
+            shipped = [
+                r for r, (_, _, d) in self._facts.items() if not d and r.startswith(app.inside)
+            ]
+        else:
+            shipped = self._facts_by_context.get(app.inside, [])
+        candidates = sorted(shipped)
+        if app.dockerfile in self._facts and self._facts[app.dockerfile][2]:
+            candidates = sorted([*candidates, app.dockerfile])
         found = []
-        for resolved in sorted(self._facts):
-            path, rows, dockerfile = self._facts[resolved]
-            if name not in rows:
-                continue
-            if dockerfile:
-                mine = resolved == app.dockerfile
-            elif app in self.solo:
-                mine = resolved.startswith(app.inside)
-            else:
-                mine = app in self.owners(resolved)
-            if mine:
-                found += [Fact(path, resolved, tuple(row)) for row in rows[name]]
+        for resolved in candidates:
+            path, rows, _ = self._facts[resolved]
+            found += [Fact(path, resolved, tuple(row)) for row in rows.get(name, ())]
         return found
 
 
