@@ -837,3 +837,33 @@ def test_a_walk_warms_a_named_files_run_from_any_directory(app: Path, tmp_path: 
     above = flylint(app.parent, cache, *(f"app/{name}" for name in files), importtime=True)
     assert above.stdout.replace("app/", "") == walk.stdout
     assert not {"libcst", "dockerfile_parse", "tomllib"} & imported(above)
+
+
+def test_files_too_recent_to_trust_are_vouched_for_once_they_settle(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file written just before a run is read again by the next one (its signature is
+    not trusted yet); once read with a settled signature, later runs stop reading it, its
+    results and facts served from the cache by that signature."""
+    from flylint.cli import main
+    from flylint.files import reading
+
+    (app / ".git").mkdir()
+    monkeypatch.chdir(app)
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    read: list[str] = []
+    original = reading.read_checked
+
+    def counting(path: Path | str) -> bytes:
+        read.append(Path(path).name)
+        return original(path)
+
+    monkeypatch.setattr(reading, "read_checked", counting)
+    assert main(["check", "--format", "concise", "."]) == 1  # written just now: untrusted
+    time.sleep(cache.RACY_NS / 1e9 + 0.2)
+    main(["check", "--format", "concise", "."])  # reads them, and vouches for them
+    read.clear()
+    assert main(["check", "--format", "concise", "."]) == 1
+    # Only the fly.toml is read (its bytes are kept for --fix); the Dockerfile and the
+    # Python file are not.
+    assert sorted(read) == ["fly.toml"]

@@ -542,6 +542,20 @@ class Index:
         pack.mine[base] = (signature, digest, slots)
         pack.dirty = True
 
+    def vouch(self, name: str, signature: Signature, digest: bytes) -> None:
+        """The file at ``name``, read this run, has ``signature`` and bytes of ``digest``:
+        if the cache holds something of those bytes, later runs may trust the signature
+        for them and not read the file (a file too recent to trust when an entry was
+        written, or merely touched since, is otherwise read at every run)."""
+        if not self.enabled or max(signature[1], signature[2]) > self.started - RACY_NS:
+            return
+        pack, base = self._pack(name)
+        raw = pack.raw(base)
+        if raw is None or raw[1] != digest or raw[0] == signature:
+            return
+        pack.mine[base] = (signature, digest, _slots(raw[2]))
+        pack.dirty = True
+
     def save(self) -> None:
         """Write every pack this run changed, merged with the disk's; failures cost speed."""
         if not self.enabled:

@@ -44,14 +44,14 @@ class Files:
         ``content``, its bytes too. Raises reading.Unreadable."""
         seen = self._seen.get(resolved)
         if seen is None or (content and seen.content is None):
-            seen = self._seen[resolved] = self._look(Path(path), resolved, content, status)
+            seen = self._seen[resolved] = self._look(path, resolved, content, status)
         return seen
 
     def is_buffer(self, resolved: str) -> bool:
         return resolved in self.overrides
 
     def _look(
-        self, path: Path, resolved: str, content: bool, status: os.stat_result | None
+        self, path: Path | str, resolved: str, content: bool, status: os.stat_result | None
     ) -> File:
         buffer = self.overrides.get(resolved) if self.overrides else None
         if buffer is not None:
@@ -62,7 +62,10 @@ class Files:
             if digest is not None:
                 return File(signature, digest, None)
         data = reading.read_checked(path)
-        return File(signature, self._digest(data), data)
+        digest = self._digest(data)
+        if self.index.enabled:
+            self.index.vouch(resolved, signature, digest)
+        return File(signature, digest, data)
 
     def _digest(self, data: bytes) -> bytes:
         return digests.digest(data) if self.index.enabled else b""

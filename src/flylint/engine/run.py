@@ -310,7 +310,12 @@ class _Session:
 
 
 def _relative(resolved: str, root: str) -> str:
-    return os.path.relpath(resolved, root).replace(os.sep, "/")
+    """The path of a file of the repository at ``root``, relative to it, with ``/``."""
+    if resolved.startswith(root) and resolved[len(root) : len(root) + 1] == os.sep:
+        relative = resolved[len(root) + 1 :]  # the usual case, without relpath's cost
+    else:
+        relative = os.path.relpath(resolved, root)
+    return relative.replace(os.sep, "/") if os.sep != "/" else relative
 
 
 def _code_signature() -> str:

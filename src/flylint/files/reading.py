@@ -72,11 +72,11 @@ def read(path: Path, kind: FileKind) -> Source | Diagnostic:
     return decode(path, kind, read_checked(path))
 
 
-def status(path: Path, known: os.stat_result | None = None) -> os.stat_result:
+def status(path: Path | str, known: os.stat_result | None = None) -> os.stat_result:
     """The status of a file to read (``known``: already taken); raises Unreadable when the
     OS refuses, or the file is oversized or not a regular file."""
     try:
-        status = path.stat() if known is None else known
+        status = os.stat(path) if known is None else known
     except OSError as exc:
         raise _refused(exc) from exc
     except ValueError as exc:  # a NUL byte, from a config's ``dockerfile = "a\u0000b"``
@@ -94,10 +94,10 @@ def status(path: Path, known: os.stat_result | None = None) -> os.stat_result:
     return status
 
 
-def read_checked(path: Path) -> bytes:
+def read_checked(path: Path | str) -> bytes:
     """The bytes of a file whose ``status`` passed; raises Unreadable when the OS refuses."""
     try:
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             return f.read()
     except OSError as exc:
         raise _refused(exc) from exc
