@@ -4,10 +4,14 @@ suite, or by the developer's own flylint, must not leak into what a test observe
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from flylint.engine.cache import ENV_DIR
 
@@ -36,3 +40,15 @@ def as_repository(tmp_path: Path) -> Callable[[Path], Path]:
         return work
 
     return copy
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "flylint", "server"])
+)
+async def client(lsp_client: LanguageClient):
+    """``flylint server`` over stdio, driven by a real LSP client (pytest-lsp)."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=types.ClientCapabilities())
+    )
+    yield
+    await lsp_client.shutdown_session()

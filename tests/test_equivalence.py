@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from flylint.cli import main
 from flylint.engine import run
@@ -107,17 +106,6 @@ def test_the_order_of_paths_changes_nothing(tmp_path: Path, capsys) -> None:
     assert capsys.readouterr().out == first
     assert "a/fly.toml" not in first
     assert first.count("b/fly.toml") == 2  # FLY201 and FLY202
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "flylint", "server"])
-)
-async def client(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=types.ClientCapabilities())
-    )
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def _published(client: LanguageClient, uri: str, count: int) -> list[types.Diagnostic]:

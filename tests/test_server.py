@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 CONFIG = 'app = "shop"\n\n[env]\n  SMTP_PASSWORD = "summer-Rain-77"\n'
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "flylint", "server"])
-)
-async def client(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=types.ClientCapabilities())
-    )
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def published(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
