@@ -6,6 +6,7 @@ bytes). A warm run stats the repository's files and reads none that did not chan
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -205,7 +206,7 @@ def _facts_of(
     read (and kept)."""
     if not producers:
         return {}
-    key = digests.key(salt, *(p.name for p in producers))
+    key = _facts_key(salt, tuple(p.name for p in producers))
     buffer = files.is_buffer(resolved)
     try:
         file = files.get(path, resolved)
@@ -220,6 +221,13 @@ def _facts_of(
     if not buffer:
         files.index.put(resolved, file.signature, file.digest, FACTS_SLOT, key, rows)
     return rows
+
+
+@functools.cache
+def _facts_key(salt: str, names: tuple[str, ...]) -> str:
+    """The key of the facts that producers of these names find in a file (one per run and
+    set of producers, not one per file)."""
+    return digests.key(salt, *names)
 
 
 def _produce(
