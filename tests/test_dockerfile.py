@@ -144,3 +144,18 @@ def test_from_lines_with_flags_stages_and_case() -> None:
         "RUN echo FROM nothing\n"
     )
     assert dockerfile.final_image(dockerfile.stages_in(text)) == "postgres:16-alpine"
+
+
+@pytest.mark.parametrize("end", ["\\\n", "\\", "\\\n\n\n"], ids=["newline", "eof", "blank-lines"])
+def test_a_last_line_continued_into_nothing_keeps_its_secret(
+    end: str, tmp_path: Path, capsys
+) -> None:
+    """BuildKit builds an instruction whose last line ends with the escape character at the
+    end of the file; its secret must not be lost with it."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12\nENV A=1 \\\n    GITHUB_TOKEN=ghp_0FlyLint0FlyLint0FlyLint0FlyLint0Fly "
+        + end,
+        encoding="utf-8",
+    )
+    assert main(["check", "--no-cache", "--format", "concise", str(tmp_path / "Dockerfile")]) == 1
+    assert ":3:5: FLY103 ENV GITHUB_TOKEN bakes a credential" in capsys.readouterr().out

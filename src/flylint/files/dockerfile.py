@@ -267,8 +267,13 @@ def parse(source: Source) -> Dockerfile | Diagnostic:
 
     lines = source.text.split("\n")
     escape = _escape_char(lines)
+    text = source.text
+    if text.rstrip("\n").endswith(escape):
+        # A last line continued into nothing: BuildKit builds it, dockerfile-parse drops
+        # the whole instruction (and the secret in it) unless an empty line ends it.
+        text = text.rstrip("\n") + "\n\n"
     try:
-        structure = DockerfileParser(fileobj=io.BytesIO(source.text.encode("utf-8"))).structure
+        structure = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8"))).structure
     except Exception as exc:  # the parser's own bugs must not become flylint's crash
         return Diagnostic(
             PARSE_ERROR, source.path, Span.at_line(1), f"cannot parse Dockerfile: {exc}"
@@ -282,7 +287,7 @@ def parse(source: Source) -> Dockerfile | Diagnostic:
         first = item["startline"]
         if keyword == "COMMENT" or first <= skip_until:
             continue  # a comment, a heredoc body, or the rest of a continued instruction
-        last = max(item["endline"], _last_line(lines, first, escape))
+        last = min(max(item["endline"], _last_line(lines, first, escape)), len(lines) - 1)
         skip_until = last
         if keyword in ("RUN", "COPY", "ADD") and "<<" in item["content"]:
             skip_until = _heredoc_end(lines, first, last)
