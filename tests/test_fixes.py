@@ -362,3 +362,21 @@ def test_round_trip_keeps_every_byte_of_fixtures(path: Path) -> None:
     except (UnicodeDecodeError, TOMLKitError):  # FLY000 fixtures: not TOML, nothing to fix
         pytest.skip("not valid TOML")
     assert fixes.apply(content, []) == content
+
+
+def test_diff_masks_every_credential_of_an_inline_table(tmp_path: Path) -> None:
+    """Several credentials on one line: masking the first shortens the line, and the
+    others must still be found where they are (issue 16)."""
+    token, stripe = "ghp_0FlyLint0FlyLint0FlyLint0FlyLint0Fly", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+    (tmp_path / "fly.toml").write_text(
+        'app = "shop"\nenv = { A = "1", GITHUB_TOKEN = "' + token + '", '
+        'STRIPE_SECRET_KEY = "' + stripe + '" }\n'
+        "[http_service]\n  force_https = false\n  internal_port = 8080\n",
+        encoding="utf-8",
+    )
+    result = flylint(tmp_path, "--diff", ".")
+    out = result.stdout + result.stderr
+    assert b"force_https = true" in result.stdout
+    assert token.encode() not in out and stripe.encode() not in out
+    assert b'GITHUB_TOKEN = "gh***"' in result.stdout
+    assert b'STRIPE_SECRET_KEY = "sk***"' in result.stdout

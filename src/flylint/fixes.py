@@ -93,11 +93,15 @@ def _masked(path: Path, content: bytes) -> str:
     if not isinstance(config, fly_toml.FlyConfig):
         return content.decode("utf-8", "replace")
     lines = config.source.text.split("\n")
+    found = []
     for key_path, located in config.locations.items():
         value, span = config.get(key_path), located.value
         key = key_path[-1] if isinstance(key_path[-1], str) else None
-        if span is None or not isinstance(value, str) or not secrets.find_secret(key, value):
-            continue
+        if span is not None and isinstance(value, str) and secrets.find_secret(key, value):
+            found.append((span, value))
+    # Right to left, bottom to top: masking a value shortens its line, and the columns of
+    # the values before it on that line (an inline table holds several) stay right.
+    for span, value in sorted(found, key=lambda item: tuple(item[0]), reverse=True):
         first = lines[span.line - 1]
         lines[span.line - 1] = f'{first[: span.column - 1]}"{secrets.mask(value)}"'
         for number in range(span.line, span.end_line):  # a multi-line string's other lines
