@@ -58,8 +58,8 @@ class Options(Record):
 class Run:
     __slots__ = ("fly_tomls", "missing", "report")
 
-    def __init__(self, missing: list[Path]) -> None:
-        self.report = Report()
+    def __init__(self, missing: list[Path], report: Report) -> None:
+        self.report = report
         self.missing = missing
         self.fly_tomls: dict[Path, bytes] = {}  # each linted fly.toml as read, for --fix
 
@@ -408,8 +408,7 @@ def lint(
     root_of: dict[str, str] = {}
     targets, missing, overrides = _targets(session, paths, stdin, root_of)
     files.overrides.update(overrides)
-    run = Run(missing)
-    run.report = report
+    run = Run(missing, report)
 
     # The model of each repository the targets live in.
     for target in targets:
@@ -421,7 +420,7 @@ def lint(
     for root in sorted(set(root_of.values())):
         inventory = session.inventory(root)
         listed = {f.resolved for f in inventory.of_kind(FileKind.FLY_TOML)}
-        # A config named under a name no walk takes for one is still an app of the run.
+        # A config named under a name no walk takes for one: an app for its own findings.
         extra = [
             Listed(str(t.path), t.resolved, _relative(t.resolved, root), FileKind.FLY_TOML)
             for t in targets
