@@ -25,20 +25,15 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
-    from flylint.files.dockerfile import env_settings  # not needed by fly.toml-only runs
-
-    for instruction in ctx.dockerfile.instructions:
-        if instruction.keyword != "ENV":
-            continue
-        for setting in env_settings(instruction):
-            target = database_setting(setting.key, setting.value or "")
-            if target is not None and addresses.is_public_database(target):
-                yield ctx.diagnostic(
-                    "FLY302",
-                    setting.span,
-                    f"ENV {_message(ctx.repository, setting.key, target)}",
-                    f"{instruction.stage}.ENV.{setting.key}",
-                )
+    for instruction, setting in ctx.dockerfile.env():
+        target = database_setting(setting.key, setting.value or "")
+        if target is not None and addresses.is_public_database(target):
+            yield ctx.diagnostic(
+                "FLY302",
+                setting.span,
+                f"ENV {_message(ctx.repository, setting.key, target)}",
+                f"{instruction.stage}.ENV.{setting.key}",
+            )
 
 
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:

@@ -31,15 +31,10 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
-    from flylint.files.dockerfile import env_settings  # not needed by fly.toml-only runs
-
-    for instruction in ctx.dockerfile.instructions:
-        if instruction.keyword != "ENV":
-            continue
-        for setting in env_settings(instruction):
-            for message, precision, _ in _findings(setting.key, setting.value or "", ctx):
-                anchor = f"{instruction.stage}.ENV.{setting.key}"
-                yield ctx.diagnostic("FLY402", setting.span, f"ENV {message}", anchor, precision)
+    for instruction, setting in ctx.dockerfile.env():
+        for message, precision, _ in _findings(setting.key, setting.value or "", ctx):
+            anchor = f"{instruction.stage}.ENV.{setting.key}"
+            yield ctx.diagnostic("FLY402", setting.span, f"ENV {message}", anchor, precision)
 
 
 def _findings(

@@ -32,6 +32,9 @@ class Files:
         self.index = index
         self.overrides = overrides
         self._seen: dict[str, File] = {}
+        # The parsed values of each Fly config this run parsed, by resolved path: the
+        # model and the config's own lint share one parse.
+        self.documents: dict[str, dict] = {}
 
     def get(
         self,

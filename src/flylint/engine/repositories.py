@@ -93,7 +93,10 @@ def _summary(listed: Listed, files: Files) -> dict | None:
     if isinstance(source, Diagnostic):
         return _INVALID
     config = fly_toml.parse(source)
-    return _INVALID if isinstance(config, Diagnostic) else summarize(config)
+    if isinstance(config, Diagnostic):
+        return _INVALID
+    files.documents[listed.resolved] = config.data
+    return summarize(config)
 
 
 class _Gatherer:

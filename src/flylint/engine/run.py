@@ -611,7 +611,8 @@ def _compute_fly_toml(
         return FileResult(target.path, [source], [], {})
     marks, problems = suppressions.scan(target.path, source.text, session.known)
     own = {target.path: marks} if marks else {}
-    config = fly_toml.parse(source)
+    document = session.files.documents.get(target.resolved)
+    config = fly_toml.parse(source) if document is None else fly_toml.FlyConfig(source, document)
     if isinstance(config, Diagnostic) or app is None:
         return FileResult(target.path, [config] if isinstance(config, Diagnostic) else [],
                           problems, own)  # fmt: skip

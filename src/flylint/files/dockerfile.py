@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 
 from flylint.diagnostics import Diagnostic, Span
 from flylint.files.reading import PARSE_ERROR, Source
@@ -82,6 +83,13 @@ class Dockerfile(Record):
     @property
     def final_image(self) -> str | None:
         return final_image(self.stages)
+
+    def env(self) -> Iterator[tuple[Instruction, Setting]]:
+        """Every ``key=value`` of every ``ENV``, with its instruction."""
+        for instruction in self.instructions:
+            if instruction.keyword == "ENV":
+                for setting in env_settings(instruction):
+                    yield instruction, setting
 
 
 def final_image(stages: tuple[Stage, ...]) -> str | None:
