@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from flylint.detectors.secrets import find_secret, mask
+from flylint.detectors.masking import mask
+from flylint.detectors.secrets import find_secret
 from flylint.registry import rule_data
 
 CATALOG = rule_data.catalog("secrets")

@@ -85,7 +85,7 @@ def diff(change: Change) -> str:
 
 def _masked(path: Path, content: bytes) -> str:
     """The file's text with each credential value replaced by its masked form."""
-    from flylint.detectors import secrets
+    from flylint.detectors import masking, secrets
     from flylint.files import fly_toml, reading
 
     source = reading.decode(path, FileKind.FLY_TOML, content)
@@ -103,7 +103,7 @@ def _masked(path: Path, content: bytes) -> str:
     # the values before it on that line (an inline table holds several) stay right.
     for span, value in sorted(found, key=lambda item: tuple(item[0]), reverse=True):
         first = lines[span.line - 1]
-        lines[span.line - 1] = f'{first[: span.column - 1]}"{secrets.mask(value)}"'
+        lines[span.line - 1] = f'{first[: span.column - 1]}"{masking.mask(value)}"'
         for number in range(span.line, span.end_line):  # a multi-line string's other lines
             lines[number] = ""
         if span.end_line == span.line:

@@ -14,6 +14,8 @@ import math
 import re
 from collections import Counter
 
+from flylint.detectors import masking
+from flylint.detectors.masking import mask
 from flylint.registry import rule_data
 from flylint.support.lazy_regex import Regex
 from flylint.support.records import Record
@@ -50,11 +52,13 @@ def configure(allowlist: frozenset[str], extra: tuple[tuple[str, re.Pattern[str]
     """The project's own allowlisted values and token patterns (from its configuration)."""
     global _settings
     _settings = _Settings(allowlist, extra)
+    masking.configure(tuple(regex for _, regex in extra))
 
 
-def mask(value: str) -> str:
-    """At most the first two characters, and only for values long enough to stay secret."""
-    return f"{value[:2]}***" if len(value) >= 8 else "***"
+def token_regexes() -> list[tuple[tuple[str, ...], Regex]]:
+    """The token formats recognisable without their key, each with the keywords (lower
+    case) one of which a text holds before the format can be in it; for ``redact``."""
+    return [(p.keywords, p.regex) for p in _catalog().patterns if p.key_regex is None]
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -385,7 +389,15 @@ def is_secret_name(key: str) -> bool:
 
 def find_secret(key: str | None, value: str) -> SecretMatch | None:
     """Whether ``value``, held by ``key`` (an env var, ARG, variable or keyword name, or
-    None), is a credential. Only ``SecretMatch.masked`` of the value may be shown."""
+    None), is a credential. Only ``SecretMatch.masked`` of the value may be shown; from
+    now on ``masking.redact`` masks the value wherever this process writes it."""
+    found = _judge(key, value)
+    if found is not None:
+        masking.remember(value)
+    return found
+
+
+def _judge(key: str | None, value: str) -> SecretMatch | None:
     if not isinstance(value, str) or not value.strip() or value.strip() in _settings.allowlist:
         return None
     for description, regex in _settings.extra:
