@@ -108,6 +108,8 @@ class _Linter:
         except RecursionError:  # libcst walks a tree by recursion: "1 + 1 + ..." 500 times
             message = "skipped: expressions nested too deeply to analyse"
             return Notice(job.target.path, message, error=False)
+        except Exception as exc:  # one file's failure is that file's notice, not the run's
+            return failed(job.target.path, exc)
 
     def _configure(self, index: int) -> None:
         """Secret detection follows the configuration of the file being linted."""
@@ -165,9 +167,13 @@ def _adopt(linter: _Linter) -> None:
     _worker_linter = linter
 
 
-def _run_in_worker(job: _Job) -> FileResult | Notice:
-    assert _worker_linter is not None
-    return _worker_linter.run(job)
+def failed(path: Path, exc: BaseException) -> Notice:
+    """The notice for a file flylint failed on (a bug of flylint's): an error, so that the
+    run exits 2 and claims nothing about that file; FLYLINT_DEBUG=1 raises it instead."""
+    if os.environ.get("FLYLINT_DEBUG"):
+        raise exc
+    message = f"not linted: internal error ({type(exc).__name__}); please report it"
+    return Notice(path, message, error=True)
 
 
 def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[FileResult | Notice]:
@@ -176,17 +182,52 @@ def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[FileResult | 
 
         # Forked workers inherit the linter; platforms without fork lint in one process.
         if "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(
-                jobs,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_adopt,
-                initargs=(linter,),
-            ) as pool:
-                chunk = max(1, len(todo) // (jobs * 8))
-                return list(pool.map(_run_in_worker, todo, chunksize=chunk))
+            outcomes: list[FileResult | Notice | None] = [None] * len(todo)
+            _in_workers(linter, todo, list(range(len(todo))), jobs, outcomes)
+            return [outcome for outcome in outcomes if outcome is not None]
     return [linter.run(job) for job in todo]
+
+
+def _in_workers(
+    linter: _Linter, todo: list[_Job], indexes: list[int], jobs: int, outcomes: list
+) -> None:
+    """Lint ``todo[i]`` for each of ``indexes`` in worker processes into ``outcomes``. A
+    worker that dies (a crash in a native parser, the OOM killer) breaks the pool and
+    every job it had not finished: those are linted again in new pools, halved each time,
+    until the one that kills a worker stands alone and becomes its file's notice."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    chunk = max(1, len(indexes) // (jobs * 8))
+    batches = [indexes[i : i + chunk] for i in range(0, len(indexes), chunk)]
+    unfinished: list[int] = []
+    with ProcessPoolExecutor(
+        min(jobs, len(batches)),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_adopt,
+        initargs=(linter,),
+    ) as pool:
+        futures = [(batch, pool.submit(_run_batch, [todo[i] for i in batch])) for batch in batches]
+        for batch, future in futures:
+            try:
+                for i, outcome in zip(batch, future.result(), strict=True):
+                    outcomes[i] = outcome
+            except BrokenProcessPool:
+                unfinished += batch
+    if len(unfinished) == 1:
+        path = todo[unfinished[0]].target.path
+        message = "not linted: the process linting it died (a crash in a parser); please report it"
+        outcomes[unfinished[0]] = Notice(path, message, error=True)
+    elif unfinished:
+        half = len(unfinished) // 2
+        for part in (unfinished[:half], unfinished[half:]):
+            _in_workers(linter, todo, part, jobs, outcomes)
+
+
+def _run_batch(jobs: list[_Job]) -> list[FileResult | Notice]:
+    assert _worker_linter is not None
+    return [_worker_linter.run(job) for job in jobs]
 
 
 class _Session:
@@ -439,7 +480,10 @@ def lint(
         root = root_of.setdefault(target.resolved, session.roots.of(target.resolved))
         settings = session.settings_for(root, target.resolved)
         if target.kind is FileKind.FLY_TOML:
-            outcome = _lint_fly_toml(session, run, target, root, settings)
+            try:
+                outcome = _lint_fly_toml(session, run, target, root, settings)
+            except Exception as exc:  # one file's failure is that file's notice
+                outcome = failed(target.path, exc)
             if isinstance(outcome, Notice):
                 report.notices.append(outcome)
             elif outcome is not None:

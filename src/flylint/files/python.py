@@ -541,6 +541,55 @@ def _fact_hints() -> list[str]:
     return sorted({hint for p in producers if p.reads == PYTHON for hint in p.hints})
 
 
+# How deep the syntax tree of a file libcst is given may be. libcst's native parser
+# overflows the C stack on ~1,300 nested brackets (the process dies), and its conversion
+# and position walk take superlinear time and then raise RecursionError at ~500 levels;
+# real code stays under ~40.
+MAX_NESTING = 200
+
+
+def _check_nesting(source: Source) -> None:
+    """Raise Unreadable for a file too deeply nested to hand to libcst. CPython's own
+    parser (C, linear, with its own limits) judges first; where it refuses the file as
+    invalid, libcst still gets it (it reads syntax newer than the running Python) unless
+    its brackets nest too deep."""
+    import ast
+
+    too_deep = Unreadable(
+        f"skipped: nested more than {MAX_NESTING} levels deep, too deep for Python analysis",
+        error=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(source.text)
+        except (MemoryError, RecursionError):  # CPython's "too complex" verdicts
+            raise too_deep from None
+        except (SyntaxError, ValueError):
+            if _bracket_depth(source.text) > MAX_NESTING // 2:
+                raise too_deep from None
+            return
+    stack = [(tree, 1)]
+    children = ast.iter_child_nodes
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_NESTING:
+            raise too_deep
+        stack.extend((child, level + 1) for child in children(node))
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of brackets, strings not told apart: an upper bound."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def parse(source: Source, precheck: bool = True) -> PythonModule | Diagnostic | None:
     """Parse a Python file that passes the pre-check (``precheck`` False: a caller that
     checked its own hints); None when it cannot matter."""
@@ -552,6 +601,7 @@ def parse(source: Source, precheck: bool = True) -> PythonModule | Diagnostic | 
             "limit for Python analysis",
             error=False,
         )
+    _check_nesting(source)
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 

@@ -52,4 +52,6 @@ def render(fmt: str, report: Report, options: OutputOptions) -> str:
         from flylint.output import github as module
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    return module.render(report, options)
+    from flylint.detectors.masking import redact
+
+    return redact(module.render(report, options))

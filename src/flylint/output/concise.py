@@ -1,7 +1,5 @@
 """``path:line:col: FLY201 message``, one finding per line: for editors and problem matchers.
-
-Notices (files not linted) are not printed here: the CLI reports them on standard error as
-``flylint: warning: PATH: reason``, which no ``path:line:col:`` matcher picks up.
+A file that was not linted is a line of its own, ``path:1:1: why`` (``skipped: ...``).
 """
 
 from __future__ import annotations
@@ -16,4 +14,6 @@ def render(report: Report, options: OutputOptions) -> str:
         f"{printable(d.path.as_posix())}:{d.span.line}:{d.span.column}: "
         f"{d.rule_id} {printable(d.message)}\n"
         for d in report.diagnostics
+    ) + "".join(
+        f"{printable(n.path.as_posix())}:1:1: {printable(n.message)}\n" for n in report.notices
     )

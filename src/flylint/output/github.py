@@ -33,4 +33,9 @@ def render(report: Report, options: OutputOptions) -> str:
             properties.append(f"endColumn={span.end_column}")
         properties.append(f"title={_property(f'{d.rule_id} ({info.name})')}")
         lines.append(f"::{_COMMANDS[info.level]} {','.join(properties)}::{_data(d.message)}\n")
+    for notice in report.notices:  # a file not linted is an annotation too
+        where = f"file={_property(escape_surrogates(notice.path.as_posix()))}"
+        title = _property("flylint: not linted")
+        command = "error" if notice.error else "warning"
+        lines.append(f"::{command} {where},title={title}::{_data(notice.message)}\n")
     return "".join(lines)

@@ -61,13 +61,16 @@ def render(report: Report, options: OutputOptions) -> str:
             f"{_plural(files, 'file')} ({checked} checked)."
         )
         out.append(paint(summary, "bold"))
+    elif report.notices:
+        out.append(f"No problems found in what was checked ({checked}).")
     else:
         out.append(f"No problems found ({checked} checked).")
     if report.baselined:
         out.append(f"{_plural(report.baselined, 'known finding')} in the baseline not shown.")
     if report.notices:
-        # The notices themselves go to standard error, where every format reports them.
-        out.append(
-            f"{_plural(len(report.notices), 'path')} not linted (reasons on standard error)."
-        )
+        out.append(paint(f"{_plural(len(report.notices), 'path')} not linted:", "bold"))
+        out += [
+            f"  {printable(notice.path.as_posix())}: {printable(notice.message)}"
+            for notice in report.notices
+        ]
     return "\n".join(out) + "\n"
