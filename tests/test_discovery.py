@@ -51,7 +51,7 @@ def test_a_symlink_loop_is_an_error_the_run_survives(tree: Path, capsys) -> None
         code, out, err = lint(capsys, *args)
         assert code == 2
         assert "app/fly.toml:" in out
-        assert "flylint: error: app/Dockerfile: Too many levels of symbolic links" in err
+        assert "app/Dockerfile:1:1: Too many levels of symbolic links" in out
         assert "internal error" not in err
 
 

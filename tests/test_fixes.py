@@ -380,3 +380,431 @@ def test_diff_masks_every_credential_of_an_inline_table(tmp_path: Path) -> None:
     assert token.encode() not in out and stripe.encode() not in out
     assert b'GITHUB_TOKEN = "gh***"' in result.stdout
     assert b'STRIPE_SECRET_KEY = "sk***"' in result.stdout
+
+
+# Tables defined out of order: tomlkit gives a read-only view of such a table (its
+# OutOfOrderTableProxy), which --fix and --diff crashed on. Each case: the file, and the
+# (old, new) replacements the fix makes; every other byte stays.
+_STS = 'Strict-Transport-Security = "max-age=63072000; includeSubDomains"'
+OUT_OF_ORDER = {
+    # [[http_service.checks]] after [env] and [[vm]], as `fly launch` users add them.
+    "checks-after-other-tables": (
+        """# the ledger service
+app = "ledger-api"
+primary_region = "cdg"
+
+[http_service]
+  internal_port = 3000
+  force_https = true
+  auto_stop_machines = "suspend"
+  [http_service.concurrency]
+    type = "connections"
+    soft_limit = 50
+    hard_limit = 80
+
+[env]
+  LOG_LEVEL = "info"
+
+[[vm]]
+  memory = "256mb"
+
+# shallow probe
+[[http_service.checks]]
+  interval = "20s"
+  method = "GET"
+  path = "/ping"
+
+# deep probe
+[[http_service.checks]]
+  interval = "45s"
+  path = "/ping/db"
+""",
+        [
+            (
+                "    hard_limit = 80\n\n",
+                "    hard_limit = 80\n\n  [http_service.http_options.response.headers]\n"
+                f"    {_STS}\n\n",
+            )
+        ],
+    ),
+    "a-key-set-in-the-first-part": (
+        'app = "ledger-api"\n\n[http_service]\n  internal_port = 3000\n'
+        '  force_https = false   # TODO\n\n[env]\n  LOG_LEVEL = "info"\n\n'
+        '[[http_service.checks]]\n  path = "/ping"\n',
+        [
+            (
+                "  force_https = false   # TODO\n",
+                "  force_https = true   # TODO\n\n"
+                f"  [http_service.http_options.response.headers]\n    {_STS}\n",
+            )
+        ],
+    ),
+    "a-key-added-unindented": (
+        'app = "ledger-api"\n\n[http_service]\ninternal_port = 3000\n\n'
+        '[env]\nLOG_LEVEL = "info"\n\n[[http_service.checks]]\npath = "/ping"\n',
+        [
+            (
+                "internal_port = 3000\n",
+                "internal_port = 3000\nforce_https = true\n\n"
+                f"[http_service.http_options.response.headers]\n{_STS}\n",
+            )
+        ],
+    ),
+    "headers-table-after-env": (
+        'app = "ledger-api"\n\n[http_service]\n  internal_port = 3000\n  force_https = true\n\n'
+        '[env]\n  LOG_LEVEL = "info"\n\n[http_service.http_options.response.headers]\n'
+        '  X-Frame-Options = "DENY"\n  Strict-Transport-Security = "max-age=600"\n\n'
+        '[[http_service.checks]]\n  path = "/ping"\n',
+        [('"max-age=600"', '"max-age=63072000"')],
+    ),
+    "header-added-to-a-later-part": (
+        'app = "ledger-api"\n\n[http_service]\n  internal_port = 3000\n  force_https = true\n\n'
+        '[env]\n  LOG_LEVEL = "info"\n\n[http_service.http_options.response.headers]\n'
+        '  X-Frame-Options = "DENY"\n',
+        [('"DENY"\n', f'"DENY"\n  {_STS}\n')],
+    ),
+    "sub-table-before-the-table": (
+        'app = "ledger-api"\n\n[http_service.concurrency]\n  type = "requests"\n\n'
+        '[env]\n  LOG_LEVEL = "info"\n\n[http_service]\n  internal_port = 3000\n'
+        "  force_https = false\n",
+        [
+            (
+                "  force_https = false\n",
+                "  force_https = true\n\n"
+                f"  [http_service.http_options.response.headers]\n    {_STS}\n",
+            )
+        ],
+    ),
+    "three-parts": (
+        'app = "ledger-api"\n\n[http_service]\n  internal_port = 3000\n  force_https = false\n\n'
+        '[env]\n  LOG_LEVEL = "info"\n\n[http_service.concurrency]\n  type = "requests"\n\n'
+        '[[vm]]\n  memory = "256mb"\n\n[[http_service.checks]]\n  path = "/ping"\n',
+        [
+            (
+                "  force_https = false\n",
+                "  force_https = true\n\n"
+                f"  [http_service.http_options.response.headers]\n    {_STS}\n",
+            )
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", OUT_OF_ORDER)
+def test_fix_adds_to_a_table_defined_out_of_order(name: str, tmp_path: Path) -> None:
+    text, replacements = OUT_OF_ORDER[name]
+    expected = text
+    for old, new in replacements:
+        assert expected.count(old) == 1
+        expected = expected.replace(old, new)
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "fly.toml"
+    path.write_text(text, encoding="utf-8")
+
+    diff = flylint(tmp_path, "--diff", ".")
+    assert diff.returncode == 1, diff.stderr
+    assert b"error" not in diff.stderr
+    assert diff.stdout.startswith(b"--- a/fly.toml\n+++ b/fly.toml\n@@ ")
+    assert path.read_text(encoding="utf-8") == text
+
+    fixed = flylint(tmp_path, "--fix", ".")
+    assert fixed.returncode == 0, fixed.stderr
+    assert path.read_text(encoding="utf-8") == expected
+    again = flylint(tmp_path, "--fix", ".")
+    assert again.stderr == b"flylint: fixed 0 findings in 0 files\n"
+    assert path.read_text(encoding="utf-8") == expected
+
+
+def test_a_table_tomlkit_would_move_is_left_alone_with_a_reason(tmp_path: Path) -> None:
+    """tomlkit reads [[services.ports]] after [env] into the [[services]] entry and writes
+    [env] after it: the file would change where no fix is."""
+    text = (
+        'app = "ledger-api"\n\n[[services]]\n  internal_port = 8080\n  protocol = "tcp"\n\n'
+        '[env]\n  LOG_LEVEL = "info"\n\n[[services.ports]]\n  handlers = ["http"]\n  port = 80\n'
+    )
+    path = tmp_path / "fly.toml"
+    path.write_text(text, encoding="utf-8")
+    for mode in ("--diff", "--fix"):
+        result = flylint(tmp_path, mode, ".")
+        assert result.stderr.startswith(
+            b"flylint: warning: fly.toml: 1 finding not fixed: tomlkit, which --fix edits "
+            b"with, would move lines no fix changes\n"
+        )
+        assert (b"FLY201" in result.stdout) == (mode == "--fix")
+        assert path.read_text(encoding="utf-8") == text
+
+
+# One file's failure, whatever it is, is that file's warning: the other files are still
+# fixed or diffed. A bug is simulated in one of them (app "broken").
+def _two_apps(root: Path) -> tuple[Path, Path]:
+    paths = []
+    for app in ("broken", "fine"):
+        (root / app).mkdir()
+        path = root / app / "fly.toml"
+        path.write_text(
+            f'app = "{app}"\n[http_service]\n  internal_port = 8080\n  force_https = false\n',
+            encoding="utf-8",
+        )
+        paths.append(path)
+    (root / ".git").mkdir()
+    return paths[0], paths[1]
+
+
+def _fails_for_broken(function):
+    def failing(*args, **kwargs):
+        if "broken" in repr(args):
+            raise RuntimeError("simulated bug")
+        return function(*args, **kwargs)
+
+    return failing
+
+
+_REPORT = "please report it at https://github.com/flylint/flylint/issues\n"
+
+
+@pytest.mark.parametrize("stage", ["apply", "write", "diff"])
+def test_one_file_failing_does_not_cost_the_others_their_fixes(
+    stage: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from flylint.cli import main
+
+    broken, fine = _two_apps(tmp_path)
+    before = broken.read_bytes()
+    monkeypatch.setattr(fixes, stage, _fails_for_broken(getattr(fixes, stage)))
+    monkeypatch.chdir(tmp_path)
+    mode = "--diff" if stage == "diff" else "--fix"
+    code = main(["check", "--format", "concise", "-j", "1", mode, "."])
+    out, err = capsys.readouterr()
+    warning = (
+        "flylint: warning: broken/fly.toml: 2 findings not fixed: internal error "
+        f"(RuntimeError: simulated bug); {_REPORT}"
+    )
+    assert warning in err
+    assert "internal error: " not in err  # the run itself did not fail
+    assert code == 1
+    assert broken.read_bytes() == before
+    if mode == "--diff":
+        assert out.startswith("--- a/fine/fly.toml\n")
+        assert "broken" not in out
+        assert err.endswith("flylint: --fix would fix 2 findings in 1 file\n")
+    else:
+        assert b"force_https = true" in fine.read_bytes()
+        assert "flylint: fixed 2 findings in 1 file\n" in err
+        assert "broken/fly.toml:4:3: FLY201" in out
+        assert "fine/fly.toml" not in out
+
+
+# --fix keeps what makes the file that file: a symlink stays a symlink, hard links stay
+# linked, the owner, group, mode and extended attributes stay; a read-only file is not
+# written.
+_UNFIXED = b'app = "shop"\n[http_service]\n  internal_port = 8080\n  force_https = false\n'
+_FIXED = (
+    b'app = "shop"\n[http_service]\n  internal_port = 8080\n  force_https = true\n\n'
+    b"  [http_service.http_options.response.headers]\n"
+    b'    Strict-Transport-Security = "max-age=63072000; includeSubDomains"\n'
+)
+
+
+def _repository(root: Path) -> Path:
+    (root / ".git").mkdir(parents=True)
+    return root
+
+
+def test_fix_writes_through_a_symlink_inside_the_repository(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo")
+    (repo / "deploy").mkdir()
+    (repo / "deploy" / "fly.production.toml").write_bytes(_UNFIXED)
+    (repo / "app").mkdir()
+    link = repo / "app" / "fly.toml"
+    link.symlink_to(Path("..") / "deploy" / "fly.production.toml")
+    result = flylint(repo, "--fix", "app")
+    assert result.stderr == b"flylint: fixed 2 findings in 1 file\n"
+    assert result.returncode == 0
+    assert link.is_symlink()
+    assert link.readlink() == Path("..") / "deploy" / "fly.production.toml"
+    assert (repo / "deploy" / "fly.production.toml").read_bytes() == _FIXED
+
+
+def test_fix_refuses_a_symlink_to_outside_the_repository(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo")
+    shared = tmp_path / "shared" / "fly.toml"
+    shared.parent.mkdir()
+    shared.write_bytes(_UNFIXED)
+    (repo / "fly.toml").symlink_to(shared)
+    result = flylint(repo, "--fix", "fly.toml")
+    assert result.stderr.decode() == (
+        f"flylint: warning: fly.toml: a symlink to {shared}, outside the repository "
+        f"({repo}); not fixed\nflylint: fixed 0 findings in 0 files\n"
+    )
+    assert result.returncode == 1  # the findings remain, and are printed
+    assert b"fly.toml:4:3: FLY201" in result.stdout
+    assert (repo / "fly.toml").is_symlink()
+    assert shared.read_bytes() == _UNFIXED
+
+
+def test_fix_keeps_hard_links(tmp_path: Path) -> None:
+    """Written in place, after checking the file still holds what was read: a rename
+    would leave the other names with the old content."""
+    repo = _repository(tmp_path / "repo")
+    path = repo / "fly.toml"
+    path.write_bytes(_UNFIXED)
+    other = tmp_path / "backup.toml"
+    os.link(path, other)
+    inode = path.stat().st_ino
+    result = flylint(repo, "--fix", ".")
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes() == other.read_bytes() == _FIXED
+    assert (path.stat().st_ino, path.stat().st_nlink) == (inode, 2)
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "fly.toml"]
+
+
+def test_fix_replaces_a_plain_file_atomically(tmp_path: Path) -> None:
+    """A new file renamed over the old one: a crash leaves one or the other, whole."""
+    repo = _repository(tmp_path / "repo")
+    path = repo / "fly.toml"
+    path.write_bytes(_UNFIXED)
+    inode = path.stat().st_ino
+    result = flylint(repo, "--fix", ".")
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes() == _FIXED
+    assert path.stat().st_ino != inode
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "fly.toml"]
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555], ids=oct)
+def test_fix_refuses_a_read_only_file(mode: int, tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo")
+    path = repo / "fly.toml"
+    path.write_bytes(_UNFIXED)
+    path.chmod(mode)
+    try:
+        result = flylint(repo, "--fix", ".")
+        assert result.stderr == (
+            b"flylint: warning: fly.toml: read-only; not fixed\n"
+            b"flylint: fixed 0 findings in 0 files\n"
+        )
+        assert result.returncode == 1
+        assert path.read_bytes() == _UNFIXED
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+    finally:
+        path.chmod(0o644)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+@pytest.mark.parametrize("give_away", [True, False], ids=["chown-allowed", "chown-refused"])
+def test_fix_keeps_the_owner_and_group(
+    give_away: bool, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The new file gets the old one's owner and group; where the OS refuses that (we
+    are not root), the file is written in place rather than given to us."""
+    from flylint.cli import main
+
+    repo = _repository(tmp_path / "repo")
+    path = repo / "fly.toml"
+    path.write_bytes(_UNFIXED)
+    os.chown(path, 4321, 8765)
+    path.chmod(0o664)
+    inode = path.stat().st_ino
+    if not give_away:
+
+        def refuse(*args: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "fchown", refuse)
+    monkeypatch.chdir(repo)
+    assert main(["check", "-j", "1", "--fix", "."]) == 0
+    assert capsys.readouterr().err == "flylint: fixed 2 findings in 1 file\n"
+    status = path.stat()
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (4321, 8765, 0o664)
+    assert path.read_bytes() == _FIXED
+    assert (status.st_ino == inode) == (not give_away)
+
+
+def test_fix_keeps_extended_attributes(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo")
+    path = repo / "fly.toml"
+    path.write_bytes(_UNFIXED)
+    try:
+        os.setxattr(path, "user.origin", b"terraform")
+    except (AttributeError, OSError):
+        pytest.skip("no user extended attributes here")
+    result = flylint(repo, "--fix", ".")
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes() == _FIXED
+    assert os.getxattr(path, "user.origin") == b"terraform"
+
+
+# --diff: every line of both sides goes through masking.redact after the TOML's secret
+# values are masked; a changed line whose two sides look alike once masked is marked.
+_TOKEN = "ghp_0FlyLint0FlyLint0FlyLint0FlyLint0Fly"
+
+
+def test_diff_masks_credentials_in_comments(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "fixes" / "fly402-monorepo", tmp_path / "repo")
+    web = tmp_path / "repo" / "web" / "fly.toml"
+    text = web.read_text(encoding="utf-8")
+    comments = (
+        f"  # old token {_TOKEN}, revoked\n"
+        "  # was postgres://ledger:Tr0ub4dor-horse-77@ledger-db.fly.dev/ledger\n"
+    )
+    web.write_text(text.replace("  API_URL", comments + "  API_URL"), encoding="utf-8")
+    result = flylint(tmp_path / "repo", "--diff", ".")
+    assert result.returncode == 1
+    assert b"  # old token gh***, revoked\n" in result.stdout
+    assert b"  # was postgres://ledger:***@ledger-db.fly.dev/ledger\n" in result.stdout
+    assert b'+  API_URL = "http://acme-api.internal:8080/v1"' in result.stdout
+    out = result.stdout + result.stderr
+    assert _TOKEN.encode() not in out and b"Tr0ub4dor" not in out
+
+
+def test_diff_marks_a_changed_line_whose_secret_it_cannot_show(tmp_path: Path) -> None:
+    """FLY402 rewrites the host of a URL that carries a token: masked, both sides read
+    "ht***"; the line must still show as changed, and say why it looks the same."""
+    shutil.copytree(FIXTURES / "fixes" / "fly402-monorepo", tmp_path / "repo")
+    web = tmp_path / "repo" / "web" / "fly.toml"
+    text = web.read_text(encoding="utf-8")
+    old = 'API_URL = "https://acme-api.fly.dev/v1"'
+    web.write_text(text.replace(old, old[:-1] + f'?access_token={_TOKEN}"'), encoding="utf-8")
+    result = flylint(tmp_path / "repo", "--diff", ".")
+    assert result.returncode == 1
+    assert (
+        b'-  API_URL = "ht***"   # the API app, next door\n'
+        b'+  API_URL = "ht***"   # the API app, next door # (secret changed; not shown)\n'
+    ) in result.stdout
+    assert _TOKEN.encode() not in result.stdout + result.stderr
+    assert b"flylint: --fix would fix 1 finding in 1 file\n" in result.stderr
+
+
+def test_diff_shows_the_host_change_of_a_url_with_a_password() -> None:
+    """--diff prints ``diff`` of each change; a URL with a password is shown with only
+    its password masked, so a change of its host shows."""
+    before = (
+        b'app = "shop"\n[env]\n'
+        b'  DATABASE_URL = "postgres://ledger:Tr0ub4dor-horse-77@ledger-db.fly.dev:5432/ledger"\n'
+    )
+    after = before.replace(b"ledger-db.fly.dev", b"ledger-db.flycast")
+    assert fixes.diff(fixes.Change(Path("fly.toml"), before, after, 1)) == (
+        "--- a/fly.toml\n+++ b/fly.toml\n@@ -1,3 +1,3 @@\n"
+        ' app = "shop"\n [env]\n'
+        '-  DATABASE_URL = "postgres://ledger:***@ledger-db.fly.dev:5432/ledger"\n'
+        '+  DATABASE_URL = "postgres://ledger:***@ledger-db.flycast:5432/ledger"\n'
+    )
+    # Only the password changed: the two sides look the same, the new one is marked.
+    rotated = before.replace(b"Tr0ub4dor-horse-77", b"correct-Battery-99")
+    assert fixes.diff(fixes.Change(Path("fly.toml"), before, rotated, 1)).endswith(
+        '-  DATABASE_URL = "postgres://ledger:***@ledger-db.fly.dev:5432/ledger"\n'
+        '+  DATABASE_URL = "postgres://ledger:***@ledger-db.fly.dev:5432/ledger"'
+        " # (secret changed; not shown)\n"
+    )
+
+
+def test_diff_of_a_file_without_a_last_newline_ends_its_line(tmp_path: Path) -> None:
+    """As diff and git write it: the next file's "---" line must not join the last one."""
+    (tmp_path / "fly.toml").write_bytes(_UNFIXED.rstrip(b"\n"))
+    result = flylint(tmp_path, "--diff", ".")
+    assert result.returncode == 1
+    assert result.stdout.endswith(
+        b"-  force_https = false\n\\ No newline at end of file\n+  force_https = true\n"
+        b"+\n+  [http_service.http_options.response.headers]\n"
+        b'+    Strict-Transport-Security = "max-age=63072000; includeSubDomains"\n'
+    )

@@ -133,3 +133,179 @@ def test_generated_fly_toml_never_crashes(document: dict, tmp_path: Path, capsys
     import tomlkit
 
     _run(tmp_path, "fly.toml", tomlkit.dumps(document).encode("utf-8", "surrogatepass"), capsys)
+
+
+# --- Hostile shapes: deep nesting, several secrets per line, comments, the language server
+
+_TOKENS = {  # a credential format, and the alphabet of its random part
+    "ghp_": ("ghp_", 36, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+    "sk_live_": ("sk_live_", 24, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+    "AKIA": ("AKIA", 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+    "glpat-": ("glpat-", 20, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+}
+SECRETS = st.sampled_from(sorted(_TOKENS)).flatmap(
+    lambda kind: (
+        st.text(_TOKENS[kind][2], min_size=_TOKENS[kind][1], max_size=_TOKENS[kind][1])
+        .filter(lambda body: len(set(body)) > 8)  # not a placeholder such as "xxxx..."
+        .map(lambda body, prefix=_TOKENS[kind][0]: prefix + body)
+    )
+)
+PLACES = {  # where a user can put text, as each kind of file spells it
+    "fly.toml": [
+        '[env]\n  SETTINGS = {{ A = "x", TOKEN = "{0}", KEY = "{1}" }}  # {2}\n',
+        '[env]\n  "{0}" = "{1}"\n# {2}\n',
+        '[http_service]\n  internal_port = "{0}"\n  force_https = false  # flylint: ignore[{1}]\n',
+        '[env]\n  A = "{0}"\n  A = "{1}"\n',
+        '[build.args]\n  NPM_TOKEN = "{0} {1}"\n{2} = 1\n',
+    ],
+    "Dockerfile": [
+        "FROM alpine\nENV A={0} B={1} \\\n    C={2}\n",
+        "FROM alpine\n# {0}\nARG TOKEN={1}\nRUN echo {2} # flylint: ignore[{0}]\n",
+        "FROM alpine\nENV {0}={1} \\\n",
+    ],
+    "app.py": [
+        'import httpx\nTOKENS = {{"{0}": "{1}"}}  # {2}\n'
+        'httpx.get("https://a.fly.dev/x", auth="{1}")\n',
+        'settings = {{}}\nsettings["{0}"] = "{1}"  # flylint: ignore[{2}]\n',
+        'API_KEY = f"{0}-{{x}}" + "{1}"\n',
+    ],
+}
+
+
+def _hidden(secrets: list[str]) -> list[str]:
+    return [secret[2:] for secret in secrets]
+
+
+@pytest.mark.parametrize("name", sorted(PLACES))
+@FUZZ
+@given(data=st.data())
+def test_secrets_anywhere_are_never_printed(name: str, data, tmp_path: Path, capsys) -> None:
+    secrets = [data.draw(SECRETS) for _ in range(3)]
+    text = data.draw(st.sampled_from(PLACES[name])).format(*secrets)
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    for fmt in ("concise", "sarif", "json"):
+        code = main(["check", str(tmp_path), "--format", fmt])
+        captured = capsys.readouterr()
+        assert code in (0, 1, 2)
+        for hidden in _hidden(secrets):
+            assert hidden not in captured.out + captured.err, (text, fmt)
+    if name == "fly.toml":
+        main(["check", str(tmp_path), "--diff"])
+        captured = capsys.readouterr()
+        for hidden in _hidden(secrets):
+            assert hidden not in captured.out + captured.err, (text, "--diff")
+
+
+NESTING = st.tuples(
+    st.sampled_from(["(", "[", "{1:", "-", "not ", "lambda: ", "x.", "f(", "await "]),
+    st.integers(100, 3000),
+)
+
+
+@FUZZ
+@given(shape=NESTING)
+def test_deep_nesting_never_crashes(shape: tuple[str, int], tmp_path: Path, capsys) -> None:
+    opener, depth = shape
+    closer = {"(": ")", "[": "]", "{1:": "}", "f(": ")"}.get(opener, "")
+    body = opener * depth + "1" + closer * depth
+    _run(tmp_path, "app.py", f'URL = "https://a.fly.dev"\ny = {body}\n'.encode(), capsys)
+
+
+class _RawServer:
+    """``flylint server`` over stdio, spoken to in raw JSON-RPC: one process for every
+    example, so that a document that kills it fails the example that sent it."""
+
+    def __init__(self, cwd: Path) -> None:
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flylint", "server"], cwd=cwd,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )  # fmt: skip
+        self.next_id = 0
+        self.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+        self.notify("initialized", {})
+
+    def send(self, message: dict) -> None:
+        import json
+
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def receive(self) -> dict:
+        import json
+
+        assert self.process.stdout is not None
+        length = None
+        while True:
+            line = self.process.stdout.readline()
+            assert line, "the language server died"
+            if line in (b"\r\n", b"\n"):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        assert length is not None
+        return json.loads(self.process.stdout.read(length))
+
+    def request(self, method: str, params: dict) -> dict:
+        self.next_id += 1
+        self.send({"id": self.next_id, "method": method, "params": params})
+        while True:
+            message = self.receive()
+            if message.get("id") == self.next_id and "method" not in message:
+                return message
+
+    def notify(self, method: str, params: dict) -> None:
+        self.send({"method": method, "params": params})
+
+    def diagnostics(self, uri: str, text: str, version: int) -> list[str]:
+        """Open ``text`` as ``uri``: the messages of what the server published for it, and
+        of anything it showed or logged meanwhile."""
+        self.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "", "version": version, "text": text}},
+        )
+        said = []
+        while True:
+            message = self.receive()
+            params = message.get("params") or {}
+            if message.get("method") in ("window/showMessage", "window/logMessage"):
+                said.append(params.get("message", ""))
+            published = message.get("method") == "textDocument/publishDiagnostics"
+            if published and params.get("uri") == uri:
+                said += [d["message"] for d in params["diagnostics"]]
+                self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+                return said
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def raw_server(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("lsp-fuzz")
+    (root / ".git").mkdir()
+    server = _RawServer(root)
+    yield server, root
+    server.close()
+
+
+@pytest.mark.parametrize("name", sorted(PLACES))
+@FUZZ
+@given(data=st.data())
+def test_the_language_server_survives_and_masks(name: str, data, raw_server) -> None:
+    server, root = raw_server
+    secrets = [data.draw(SECRETS) for _ in range(3)]
+    if data.draw(st.booleans()):
+        text = data.draw(st.sampled_from(PLACES[name])).format(*secrets)
+    else:
+        text = _mutate(data, SEEDS[name]).decode("utf-8", "replace")
+        text += f"\n# {secrets[0]}\n"
+    server.next_id += 1
+    said = server.diagnostics((root / name).as_uri(), text, server.next_id)
+    for hidden in _hidden(secrets):
+        assert not any(hidden in message for message in said), text

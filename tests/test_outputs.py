@@ -211,13 +211,22 @@ def test_notices_are_reported_but_are_not_findings(tmp_path: Path, capsys) -> No
     )
     assert main(["check", str(tmp_path), "--format", "concise"]) == 0
     captured = capsys.readouterr()
-    assert captured.out == ""  # a problem matcher sees no finding
-    assert captured.err.startswith(f"flylint: warning: {tmp_path / 'big.py'}: skipped")
+    skipped = "skipped: 256 KB is over the 256 KB limit for Python analysis"
+    assert captured.out == f"{tmp_path / 'big.py'}:1:1: {skipped}\n"
+    assert captured.err == ""
     _, out = run(capsys, str(tmp_path), "--format", "json")
     [notice] = json.loads(out)["notices"]
     assert notice["path"] == (tmp_path / "big.py").as_posix() and notice["error"] is False
     _, out = run(capsys, str(tmp_path))
-    assert out.endswith("\n1 path not linted (reasons on standard error).\n")
+    assert out.endswith(f"\n1 path not linted:\n  {tmp_path / 'big.py'}: {skipped}\n")
+    _, out = run(capsys, str(tmp_path), "--format", "github")
+    assert out.startswith(
+        f"::warning file={tmp_path / 'big.py'},title=flylint%3A not linted::skipped"
+    )
+    # --fail-on makes a file not linted fail the run, as a warning.
+    assert main(["check", str(tmp_path), "--fail-on", "warning"]) == 1
+    assert main(["check", str(tmp_path), "--fail-on", "error"]) == 0
+    capsys.readouterr()
     _, out = run(capsys, str(tmp_path), "--format", "sarif")
     log = json.loads(out)
     [note] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]

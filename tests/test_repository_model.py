@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -104,7 +105,11 @@ def test_a_dockerfile_through_a_link_out_of_the_repository_is_not_read(
     (repo / "docker").symlink_to(outside)
     write(repo, {"fly.toml": 'app = "web"\n\n[build]\n  dockerfile = "docker/Dockerfile.secret"\n'})
     code, lines = check(capsys, ".")
-    assert (code, lines) == (0, [])
+    # Said where it points, never read; the path outside is not probed.
+    assert (code, lines) == (0, [
+        "fly.toml:1:1: [build] dockerfile names docker/Dockerfile.secret, which is outside "
+        "the repository"
+    ])  # fmt: skip
 
 
 def test_a_linked_dockerfile_keeps_its_app(repo: Path, capsys) -> None:
@@ -178,4 +183,31 @@ def test_a_directory_the_run_cannot_read_fails_only_a_walk_of_it(
     monkeypatch.setattr(os, "scandir", refusing)
     assert check(capsys, "app/main.py") == (0, [])
     assert main(["check", "--format", "concise", "."]) == 2
-    assert "pgdata: cannot read directory: Permission denied" in capsys.readouterr().err
+    assert "pgdata:1:1: cannot read directory: Permission denied" in capsys.readouterr().out
+
+
+def test_committed_files_are_linted_even_when_gitignore_matches_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Only untracked ignored files are skipped: a fly.toml or Dockerfile that is committed
+    is built and deployed, whatever .gitignore says (read from git's index, as git does)."""
+    root = write(tmp_path / "repo", {
+        ".gitignore": "deploy/\n*.secret\nDockerfile\n",
+        "deploy/fly.toml": 'app = "web"\n\n[http_service]\n  internal_port = 8080\n'
+                           "  force_https = false\n",
+        "deploy/Dockerfile": "FROM python:3.12\nENV SMTP_PASSWORD=summer-Rain-77\n",
+        "Dockerfile": "FROM python:3.12\nENV STRIPE_SECRET=summer-Rain-77\n",  # not committed
+    })  # fmt: skip
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run(
+        [*git, "add", "-f", "deploy/fly.toml", "deploy/Dockerfile"], cwd=root, check=True
+    )
+    monkeypatch.chdir(root)
+    code, lines = check(capsys, ".")
+    assert code == 1
+    assert [line.split(" ", 2)[:2] for line in lines] == [
+        ["deploy/Dockerfile:2:5:", "FLY103"],
+        ["deploy/fly.toml:3:1:", "FLY202"],
+        ["deploy/fly.toml:5:3:", "FLY201"],
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,329 @@ async def _settled(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
                 return list(params.diagnostics)
 
     return await asyncio.wait_for(next_for_uri(), timeout=10)
+
+
+# --- Hostile input (issue "Unbreakable and leak-proof") ---------------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from flylint.files.reading import MAX_FILE_BYTES  # noqa: E402
+
+TOKEN = "ghp_" + "Zq8rT2vX9kLm4nP7sW1yB6cD3fH5jN0aQeRu"  # a GitHub token's shape: 36 after ghp_
+
+
+def _send_open(client: LanguageClient, uri: str, text: str) -> None:
+    item = types.TextDocumentItem(uri=uri, language_id="toml", version=1, text=text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+
+
+def _send_change(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+async def _published_after(
+    client: LanguageClient, uri: str, send: Callable[[], None], timeout: float = 30
+) -> list[types.Diagnostic]:
+    """The diagnostics published for ``uri`` after ``send()``. Each notification stores a
+    new list: waiting for the stored one to change cannot miss a notification that came
+    before the wait began, as waiting for the next notification can."""
+    before = client.diagnostics.get(uri)
+    send()
+    deadline = time.monotonic() + timeout
+    while client.diagnostics.get(uri) is before:
+        assert time.monotonic() < deadline, f"nothing published for {uri[:200]}"
+        await asyncio.sleep(0.01)
+    return list(client.diagnostics[uri])
+
+
+async def _opened(client: LanguageClient, uri: str, text: str) -> list[types.Diagnostic]:
+    return await _published_after(client, uri, lambda: _send_open(client, uri, text))
+
+
+async def _changed(
+    client: LanguageClient, uri: str, text: str, version: int
+) -> list[types.Diagnostic]:
+    return await _published_after(client, uri, lambda: _send_change(client, uri, text, version))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("fly%00.toml", "NUL"),
+        ("a" * 10_000 + "/fly.toml", "too long"),
+        ("lone-surrogate", "surrogate"),
+    ],
+)
+async def test_a_document_flylint_cannot_lint_gets_one_diagnostic_saying_why(
+    client: LanguageClient, tmp_path: Path, name: str, why: str
+):
+    (tmp_path / "fly.toml").write_text(CONFIG, encoding="utf-8")
+    if name == "lone-surrogate":  # "\ud800" in the JSON: no UTF-8 encodes it
+        uri, text = (tmp_path / "fly.toml").as_uri(), 'app = "a\ud800b"\n'
+    else:
+        uri, text = tmp_path.as_uri() + "/" + name, CONFIG
+    (found,) = await _opened(client, uri, text)
+    assert found.range.start.line == 0
+    assert "flylint cannot lint this document" in found.message
+    assert why in found.message
+    assert client.messages == []  # no popup
+
+    # The server keeps serving.
+    good = tmp_path / "sub" / "fly.toml"
+    good.parent.mkdir()
+    assert [d.code for d in await _opened(client, good.as_uri(), CONFIG)] == ["FLY101"]
+    assert client.messages == []
+
+
+@pytest.mark.asyncio
+async def test_documents_of_other_schemes_are_ignored_without_a_popup(
+    client: LanguageClient, tmp_path: Path
+):
+    for uri in ("untitled:Untitled-1", "https://[::1/fly.toml", "git:/x/fly.toml?%00"):
+        _send_open(client, uri, CONFIG)
+    (tmp_path / "fly.toml").write_text(CONFIG, encoding="utf-8")
+    uri = (tmp_path / "fly.toml").as_uri()
+    assert [d.code for d in await _opened(client, uri, CONFIG)] == ["FLY101"]
+    assert list(client.diagnostics) == [uri]
+    assert client.messages == []
+
+
+@pytest.mark.asyncio
+async def test_a_document_over_the_size_limit_is_not_linted(client: LanguageClient, tmp_path: Path):
+    path = tmp_path / "fly.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    line = '# SMTP_PASSWORD = "summer-Rain-77"\n'
+    big = CONFIG + line * (MAX_FILE_BYTES // len(line) + 1)
+    started = time.monotonic()
+    (found,) = await _opened(client, path.as_uri(), big)
+    assert time.monotonic() - started < 10
+    assert found.range.start.line == 0
+    assert "too large to lint" in found.message
+
+    # Back under the limit: linted again.
+    assert [d.code for d in await _changed(client, path.as_uri(), CONFIG, 2)] == ["FLY101"]
+
+
+@pytest.mark.asyncio
+async def test_a_message_over_the_size_limit_is_refused_quickly(
+    client: LanguageClient, tmp_path: Path
+):
+    """A 50 MB fly.toml: its message is skipped as it arrives, never held in memory, and
+    its document gets the too-large diagnostic."""
+    path = tmp_path / "fly.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    started = time.monotonic()
+    (found,) = await _opened(client, path.as_uri(), CONFIG + "# padding\n" * 5_000_000)
+    assert time.monotonic() - started < 10
+    assert "too large to lint" in found.message
+
+    # The next whole text of the document is linted.
+    assert [d.code for d in await _changed(client, path.as_uri(), CONFIG, 2)] == ["FLY101"]
+    assert client.messages == []
+
+
+def test_an_exception_while_linting_becomes_a_diagnostic(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    from flylint import server
+    from flylint.engine import run
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError(TOKEN)
+
+    monkeypatch.setattr(run, "lint", broken)
+    logged: list[str] = []
+    monkeypatch.setattr(server.server, "window_log_message", lambda p: logged.append(p.message))
+    (found,) = server.lint_document(tmp_path / "fly.toml", CONFIG)
+    assert found.range.start.line == 0
+    assert found.message == "flylint could not lint this document: KeyError"
+    (message,) = logged
+    assert "KeyError" in message and TOKEN[2:] not in message
+
+
+@pytest.mark.asyncio
+async def test_no_credential_leaves_the_server(client: LanguageClient, tmp_path: Path):
+    """A token as a key, in a comment next to a bad suppression, in the URI of a document
+    the client never opened (whose error pygls put in a popup): masked in every text."""
+    documents = {
+        "key": f'app = "shop"\n{TOKEN} = 1\n',
+        "comment": f'app = "shop"\n\n[env]\n  A = "1"  # flylint: ignore[FLY999] {TOKEN}\n',
+        "above": f'app = "shop"\n# flylint: ignore[NOPE] {TOKEN}\n[env]\n  A = "1"\n',
+    }
+    sent: list[str] = []
+    for name, text in documents.items():
+        path = tmp_path / name / "fly.toml"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        found = await _opened(client, path.as_uri(), text)
+        assert found
+        sent += [d.message for d in found]
+    _send_change(client, (tmp_path / TOKEN / "fly.toml").as_uri(), CONFIG, 2)
+    await _opened(client, (tmp_path / "fly.toml").as_uri(), CONFIG)
+
+    sent += [m.message for m in client.messages] + [m.message for m in client.log_messages]
+    assert any("KeyError" in message for message in sent)  # the unopened document's
+    for message in sent:
+        assert TOKEN[2:] not in message
+        assert TOKEN[4:14] not in message
+    assert client.messages == []
+
+
+@pytest.fixture
+def cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A cache of this test's own, for the server the ``client`` fixture starts after it."""
+    from flylint.engine.cache import ENV_DIR
+
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(ENV_DIR, str(directory))
+    return directory
+
+
+@pytest.mark.asyncio
+async def test_unsaved_buffers_never_reach_the_cache(
+    cache_dir: Path, client: LanguageClient, tmp_path: Path
+):
+    from flylint.support import digests
+
+    repository = tmp_path / "repository"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "fly.toml").write_text('app = "shop"\n', encoding="utf-8")
+    (repository / "app.py").write_text("import os\n", encoding="utf-8")
+    (repository / "Dockerfile").write_text("FROM python:3.12\n", encoding="utf-8")
+    opened = f'app = "shop-unsaved"\n\n[env]\n  GITHUB_TOKEN = "{TOKEN}"\n'
+    changed = opened + '  SMTP_PASSWORD = "summer-Rain-77"\n'
+    dockerfile = f"FROM python:3.12\nENV GITHUB_TOKEN={TOKEN}\n"
+    uri = (repository / "fly.toml").as_uri()
+    assert len(await _opened(client, uri, opened)) == 1
+    assert len(await _changed(client, uri, changed, 2)) == 2
+    assert await _opened(client, (repository / "Dockerfile").as_uri(), dockerfile)
+
+    packs = [p for p in cache_dir.rglob("*") if p.is_file()]
+    assert any(p.name != "CACHEDIR.TAG" for p in packs)  # the cache is in use
+    unsaved = [t.encode() for t in (opened, changed, dockerfile)]
+    for pack in packs:
+        data = pack.read_bytes()
+        for secret in (TOKEN.encode(), b"summer-Rain-77", b"shop-unsaved"):
+            assert secret not in data, pack
+        for buffer in unsaved:
+            assert buffer not in data and digests.digest(buffer) not in data, pack
+
+
+def _frame(message: dict) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def _initialize(id: int) -> dict:
+    params = {"processId": None, "rootUri": None, "capabilities": {}}
+    return {"jsonrpc": "2.0", "id": id, "method": "initialize", "params": params}
+
+
+def _responses(raw: bytes, wanted: int, timeout: float = 20) -> dict:
+    """``raw`` written to a fresh ``flylint server``: the response to request ``wanted``
+    and everything else the server sent before it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flylint", "server"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(raw)
+        process.stdin.flush()
+        os.set_blocking(process.stdout.fileno(), False)
+        buffer, deadline, seen = b"", time.monotonic() + timeout, []
+        while time.monotonic() < deadline:
+            chunk = process.stdout.read()
+            if chunk:
+                buffer += chunk
+            while b"\r\n\r\n" in buffer:
+                header, _, rest = buffer.partition(b"\r\n\r\n")
+                length = int(header.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                if len(rest) < length:
+                    break
+                message = json.loads(rest[:length])
+                buffer = rest[length:]
+                seen.append(message)
+                if message.get("id") == wanted and "method" not in message:
+                    return {"response": message, "before": seen[:-1]}
+            time.sleep(0.02)
+        raise AssertionError(f"no response to request {wanted}; got {seen}")
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_content_length_shorter_than_its_body_does_not_jam_the_connection():
+    body = json.dumps(_initialize(1)).encode()
+    bad = b"Content-Length: %d\r\n\r\n%s" % (len(body) // 2, body)
+    got = _responses(bad + _frame(_initialize(2)), wanted=2)
+    assert got["response"]["result"]["serverInfo"]["name"] == "flylint"
+    assert not [m for m in got["before"] if m.get("method") == "window/showMessage"]
+
+
+def test_a_message_over_the_size_limit_gets_an_error_without_being_read():
+    from flylint import server
+
+    start = '{"jsonrpc": "2.0", "id": 7, "method": "initialize", "params": {"x": "'
+    header = b"Content-Length: %d\r\n\r\n" % (server.MAX_MESSAGE_BYTES + 1)
+    # Only the start of the announced body is ever written.
+    got = _responses(header + start.encode() + b"a" * 100_000, wanted=7)
+    assert got["response"]["error"]["code"] == -32600
+    assert "too large" in got["response"]["error"]["message"]
+
+
+def _fed(framer: object, *chunks: bytes) -> list[object]:
+    return [item for chunk in chunks for item in framer.feed(chunk)]  # type: ignore[attr-defined]
+
+
+def test_the_reader_skips_junk_to_the_next_header():
+    from flylint.server import _Framer
+
+    good = _frame(_initialize(2))
+    body = json.dumps(_initialize(1)).encode()
+    short = b"Content-Length: %d\r\n\r\n%s" % (len(body) // 2, body)
+    framer = _Framer()
+    # The rest of a body whose header said less; garbage with a blank line in it.
+    first, second = _fed(framer, short + b"garbage\r\n\r\n" + good[:10], good[10:])
+    assert first == body[: len(body) // 2] and json.loads(second)["id"] == 2
+
+    # A header that said more than its body swallowed the next message's header.
+    framer = _Framer()
+    long = b"Content-Length: %d\r\n\r\n%s" % (len(body) + 30, body)
+    (swallowed,) = _fed(framer, long + good)
+    framer.resync(swallowed)
+    (found,) = _fed(framer, b"")
+    assert json.loads(found)["id"] == 2
+
+
+def test_the_reader_skips_an_oversized_message_in_bounded_memory(monkeypatch):
+    from flylint import server
+
+    monkeypatch.setattr(server, "MAX_MESSAGE_BYTES", 1000)
+    monkeypatch.setattr(server, "_PEEK_BYTES", 100)
+    params = '{"textDocument": {"text": "' + "x" * 2000 + '"}}'
+    body = ('{"jsonrpc": "2.0", "method": "m", "params": ' + params + ', "id": 9}').encode()
+    framer = server._Framer()
+    items = _fed(framer, b"Content-Length: %d\r\n\r\n" % len(body), body[:150])
+    (skipped,) = items  # its start came: too little to tell what it is
+    assert skipped.head == body[:100] and not skipped.complete
+    items = _fed(framer, body[150:1500], body[1500:] + _frame(_initialize(2)))
+    assert items[0] is skipped and skipped.complete and skipped.tail == body[-100:]
+    assert len(framer._buffer) < 1000
+    assert json.loads(items[1])["id"] == 2
+    # Its id was at its end.
+    top = server._top_level(skipped.head.decode(), skipped.tail.decode())
+    assert server._value(server._ID, top) == 9
+    assert server._value(server._METHOD, top) == "m"

@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format")
-    check.add_argument("--output", type=Path, metavar="FILE", help="write the output to FILE")
+    check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the output to FILE")
     check.add_argument(
         "--select", type=_ids, metavar="IDS", help="only these rules (ids or prefixes, e.g. FLY1)"
     )
@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when there are findings"
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=("note", "warning", "error"),
+        metavar="LEVEL",
+        help="exit 1 only for findings at or above LEVEL (note, warning, error); given, "
+        "files that were not linted (too large, too deeply nested) count as warnings",
     )
     check.add_argument(
         "--fix",
@@ -153,6 +160,7 @@ def _use_color(stream) -> bool:
 def _check(args: argparse.Namespace) -> int:
     from flylint.engine import cache
     from flylint.engine import run as engine
+    from flylint.files import reading
     from flylint.output import OutputOptions, render
     from flylint.output.text import printable
     from flylint.registry import selection
@@ -173,7 +181,8 @@ def _check(args: argparse.Namespace) -> int:
             raise selection.UsageError("--stdin-filename lints standard input: pass no PATH")
         if args.fix or args.diff:
             raise selection.UsageError("--fix and --diff change files on disk, not stdin")
-        buffer = (args.stdin_filename, sys.stdin.buffer.read())
+        # One byte over the limit is enough to know the buffer is too large to lint.
+        buffer = (args.stdin_filename, sys.stdin.buffer.read(reading.MAX_FILE_BYTES + 1))
         run = engine.lint([], options, stdin=buffer)
     else:
         paths = args.paths or [Path()]
@@ -186,7 +195,9 @@ def _check(args: argparse.Namespace) -> int:
         print(
             f"flylint: error: {printable(str(missing))}: no such file or directory", file=sys.stderr
         )
-    for notice in run.report.notices:
+    # Text and concise output list the files not linted themselves; machine formats carry
+    # them too, and standard error says it for the person reading a CI log.
+    for notice in run.report.notices if args.format not in ("text", "concise") else ():
         kind = "error" if notice.error else "warning"
         # A file name, or a path a config names, may hold control characters.
         where, message = printable(str(notice.path)), printable(notice.message)
@@ -220,9 +231,36 @@ def _check(args: argparse.Namespace) -> int:
 
     if run.missing or any(notice.error for notice in run.report.notices):
         return EXIT_ERROR
-    if run.report.diagnostics and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return EXIT_CLEAN if args.exit_zero or not _fails(run.report, args.fail_on) else EXIT_FINDINGS
+
+
+def _fails(report, fail_on: str | None) -> bool:
+    """Whether the report holds a finding at or above ``fail_on`` (any, when not given);
+    with ``fail_on`` given, a file not linted counts as a warning."""
+    if fail_on is None:
+        return bool(report.diagnostics)
+    from flylint.registry import rule_data
+
+    rules, rank = rule_data.rules(), rule_data.LEVELS.index  # most severe first
+    if report.notices and rank("warning") <= rank(fail_on):
+        return True
+    return any(rank(rules[d.rule_id].level) <= rank(fail_on) for d in report.diagnostics)
+
+
+class _Redacted:
+    """A text stream whose every write goes through ``masking.redact``: nothing flylint
+    prints (findings, notices, errors, diffs, tracebacks) can carry a credential."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from flylint.detectors.masking import redact
+
+        return self._stream.write(redact(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def _count(findings: int, files: int | list) -> str:
@@ -245,11 +283,18 @@ def _diff(run) -> int:
 
     changes, unfixable = fixes.plan(run.report.diagnostics, run.fly_tomls)
     _warn(unfixable)
+    shown = []
     for change in changes:
-        sys.stdout.write(fixes.diff(change))
-    fixed = sum(change.fixed for change in changes)
-    print(f"flylint: --fix would fix {_count(fixed, changes)}", file=sys.stderr)
-    return EXIT_FINDINGS if changes else EXIT_CLEAN
+        try:
+            text = fixes.diff(change)
+        except Exception as exc:  # one file's failure must not cost the others their diffs
+            _warn([fixes.failure(change.path, change.fixed, exc)])
+            continue
+        sys.stdout.write(text)
+        shown.append(change)
+    fixed = sum(change.fixed for change in shown)
+    print(f"flylint: --fix would fix {_count(fixed, shown)}", file=sys.stderr)
+    return EXIT_FINDINGS if shown else EXIT_CLEAN
 
 
 def _fix(run) -> bool:
@@ -262,14 +307,8 @@ def _fix(run) -> bool:
     for change in changes:
         try:
             fixes.write(change)
-        except fixes.Conflict as exc:
-            print(f"flylint: warning: {exc}", file=sys.stderr)
-            continue
-        except OSError as exc:  # a read-only directory, a file deleted meanwhile
-            print(
-                f"flylint: warning: {change.path}: {exc.strerror or exc}; not fixed",
-                file=sys.stderr,
-            )
+        except Exception as exc:  # refused, changed meanwhile, an OS error, or a bug
+            _warn([fixes.failure(change.path, change.fixed, exc)])
             continue
         fixed += change.fixed
         files += 1
@@ -304,7 +343,6 @@ def _rule(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -315,7 +353,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache.configure(None if getattr(args, "no_cache", False) else cache.default_dir())
     try:
         if args.command == "check":
-            return _check(args)
+            # What a check prints quotes the repository: all of it is redacted.
+            streams = sys.stdout, sys.stderr
+            sys.stdout, sys.stderr = _Redacted(sys.stdout), _Redacted(sys.stderr)
+            try:
+                return _check(args)
+            finally:
+                sys.stdout, sys.stderr = streams
         if args.command == "server":
             return _server()
         return _rule(args)

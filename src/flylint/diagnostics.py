@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
+from flylint.detectors.masking import redact
 from flylint.support.records import Record
 
 
@@ -46,7 +47,9 @@ class Edit(Record):
 
 
 class Diagnostic(Record):
-    """One finding. ``message`` never holds a secret value: rules mask them before building it.
+    """One finding. ``message`` never holds a secret value: rules mask the values they
+    report, and whatever else the message or the anchor quotes (a key, a comment, a name)
+    is passed through ``masking.redact`` here, where every finding is made.
 
     ``anchor`` names the finding's logical place (a TOML key path, an instruction and
     key, ...) so that fingerprints survive unrelated lines moving.
@@ -67,8 +70,8 @@ class Diagnostic(Record):
         self.rule_id = rule_id
         self.path = path
         self.span = span
-        self.message = message
-        self.anchor = anchor
+        self.message = redact(message)
+        self.anchor = redact(anchor)
         # Set when this finding is surer than its rule usually is (the called app is in the
         # same repository); None means the rule's own precision.
         self.precision = precision
@@ -88,7 +91,7 @@ class Notice(Record):
 
     def __init__(self, path: Path, message: str, error: bool = False) -> None:
         self.path = path
-        self.message = message
+        self.message = redact(message)
         self.error = error
 
 

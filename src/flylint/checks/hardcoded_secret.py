@@ -9,7 +9,9 @@ from flylint.checks.context import PythonContext
 from flylint.detectors.secrets import find_secret
 from flylint.diagnostics import Diagnostic
 from flylint.files.python import calls_catalog
+from flylint.support.lazy_regex import Regex
 
+_NAME = Regex(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
 
 
@@ -77,6 +79,8 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
         match = find_secret(name, value)
         if match is None:
             continue
+        if name is not None and (not _NAME.match(name) or find_secret(None, name)):
+            name = None  # a dict key or subscript that is no name: a sentence, a token
         holder = f"{name} holds" if name else "this string is"
         yield ctx.diagnostic(
             "FLY106",

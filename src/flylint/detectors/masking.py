@@ -49,6 +49,12 @@ def remember(value: str) -> None:
         _state.known.sort(key=len, reverse=True)
 
 
+def forget() -> None:
+    """A new run: what earlier runs of this process found is theirs (the language server
+    lints for hours; a test suite runs many projects in one process)."""
+    _state.known.clear()
+
+
 def configure(extra: tuple[Any, ...]) -> None:
     """The project's own token patterns (compiled ``extra-patterns``)."""
     _state.extra = extra

@@ -63,10 +63,13 @@ def token_regexes() -> list[tuple[tuple[str, ...], Regex]]:
 
 def shown(text: str, limit: int = 40) -> str:
     """Text from a file, fit to quote in a message: masked if it is a credential (a token
-    pasted into the wrong place), shortened if long."""
+    pasted into the wrong place) or could be a password (letters with digits or symbols),
+    shortened if long."""
     secret = find_secret(None, text)
     if secret is not None:
         return secret.masked
+    if len(text) >= 8 and _credential_looking(text, password_key=True):
+        return mask(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from flylint import __version__
+from flylint.detectors.masking import redact
 from flylint.diagnostics import Diagnostic
 from flylint.output import json_text
 from flylint.output.fingerprints import fingerprints
@@ -28,7 +29,7 @@ def write(path: Path, diagnostics: list[Diagnostic], root: Path) -> None:
     ]
     document = {"schema_version": SCHEMA_VERSION, "flylint_version": __version__,
                 "findings": entries}  # fmt: skip
-    text = json_text(document)
+    text = redact(json_text(document))  # a path can hold what a message may not
     # Written whole or not at all: a temporary file in the same directory, then a rename.
     directory = path.parent if str(path.parent) else Path()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)

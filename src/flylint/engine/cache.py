@@ -3,7 +3,8 @@
 One cache serves every invocation (the CLI, pre-commit's parallel batches, the language
 server). It lives in ``<cache dir>/<flylint version>/packs/``: one pack per directory of
 linted files, a ``marshal`` blob (built in: no import cost) of
-``(FORMAT, folder, {file name: (signature, digest, slots)})``, after a line of magic and
+``(FORMAT, folder, {file name: (signature, digest, slots)})``, the folder and the names
+as keyed digests (a name can hold what a message may not), after a line of magic and
 a BLAKE2b check of the blob (marshal must never see a torn or corrupted pack: see
 ``_unseal``). A file's stat signature vouches for the digest of its bytes, as git's index
 does, so a file whose signature is unchanged is not read again; its slots hold the values
@@ -46,7 +47,7 @@ ENV_DIR = "FLYLINT_CACHE_DIR"
 # 1 s), or carry the time of a skewed network server: its signature is not trusted, so
 # the next run reads it again (the "racy" case of git's index).
 RACY_NS = 3_000_000_000
-FORMAT = "flylint-pack-4"
+FORMAT = "flylint-pack-5"
 MAX_PACK_BYTES = 64 * 1024 * 1024  # a pack larger than this is not read (nor written)
 CHECK_BYTES = 32  # a pack's check: the BLAKE2b digest of its marshal
 LOCK_WAIT_S = 10.0  # a pack whose lock is held longer than this is not saved this run
@@ -397,7 +398,7 @@ class _Pack:
                 continue
             if present is None:
                 try:
-                    present = set(os.listdir(self.folder))
+                    present = {key(name) for name in os.listdir(self.folder)}
                 except FileNotFoundError:
                     present = set()
                 except OSError:  # cannot tell: keep them
@@ -416,8 +417,8 @@ class _Pack:
     def save(self, lock: str) -> None:
         descriptor = _acquire(lock)
         try:
-            entries = self.merged(_read_pack(self.path, self.folder))
-            data = _seal(_dumps((FORMAT, self.folder, entries)))
+            entries = self.merged(_read_pack(self.path, key(self.folder)))
+            data = _seal(_dumps((FORMAT, key(self.folder), entries)))
             if len(data) <= MAX_PACK_BYTES:
                 _write(self.path, data)
         finally:
@@ -467,9 +468,9 @@ class Index:
             if self._state is None:
                 self._state = self._check()
             path = os.path.join(self._packs_path, key(folder))
-            loaded = _read_pack(path, folder) if self._state == "trusted" else {}
+            loaded = _read_pack(path, key(folder)) if self._state == "trusted" else {}
             pack = self._packs[folder] = _Pack(path, folder, loaded)
-        return pack, base
+        return pack, key(base)
 
     def entry(self, name: str) -> Entry | None:
         """What the cache holds of the file at ``name`` (a resolved path), or None."""

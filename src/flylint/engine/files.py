@@ -58,6 +58,8 @@ class Files:
     ) -> File:
         buffer = self.overrides.get(resolved) if self.overrides else None
         if buffer is not None:
+            if len(buffer) > reading.MAX_FILE_BYTES:  # stdin (read up to one byte over)
+                raise reading.too_large()
             return File(None, self._digest(buffer), buffer)
         signature = cache.signature(reading.status(path, status))
         if not content and self.index.enabled:

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from flylint.detectors import masking
 from flylint.diagnostics import Diagnostic, FileKind, Notice, Report
 from flylint.engine import cache, repositories, suppressions
 from flylint.engine.files import File, Files
@@ -443,6 +444,7 @@ def lint(
     options = options or Options()
     # First: the index's clock starts before any file of the run is looked at.
     index = cache.active().index()
+    masking.forget()
     report = Report()
     files = Files(index, {})
     session = _Session(options, files, report)

@@ -18,6 +18,7 @@ from flylint.support.records import Record
 BAD_SUPPRESSION = "FLY003"
 _COMMENT = Regex(r"#\s*flylint:\s*ignore\b(?:\[(?P<ids>[^\]\n]*)\])?", re.IGNORECASE)
 _RULE_ID = Regex(r"^FLY\d{3}$")
+_ECHOED = Regex(r"^[A-Z0-9]{1,8}$")  # a mistyped id (FLY21, FLY4O1), not a pasted value
 
 
 class Mark(Record):
@@ -57,19 +58,23 @@ def scan(path: Path, text: str, known: Iterable[str]) -> tuple[list[Mark], list[
             continue
         unknown = [i for i in ids if not _RULE_ID.match(i) or i not in known]
         if unknown:
+            # Only what looks like a rule id is quoted: the comment's text is the user's
+            # (a key pasted in the wrong place is still a key).
+            named = [i if _ECHOED.match(i) else "(not a rule id)" for i in unknown]
             problems.append(
                 Diagnostic(
                     BAD_SUPPRESSION,
                     path,
                     span,
-                    f"unknown rule {', '.join(unknown)} in flylint: ignore "
-                    "(see flylint rule --all)",
-                    f"unknown:{','.join(unknown)}",
+                    f"unknown rule {', '.join(named)} in flylint: ignore (see flylint rule --all)",
+                    f"unknown:{','.join(named)}",
                 )
             )
         # A trailing comment covers its own line; a comment alone on its line, the next.
         trailing = bool(line[: match.start()].strip())
-        found.append(Mark(number if trailing else number + 1, tuple(ids)))
+        # Only the ids of rules: nothing else can be suppressed, and the marks are cached.
+        rules = tuple(i for i in ids if i not in unknown)
+        found.append(Mark(number if trailing else number + 1, rules))
     return found, problems
 
 

@@ -84,23 +84,31 @@ def status(path: Path | str, known: os.stat_result | None = None) -> os.stat_res
     if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
         # A FIFO or a device would block the read or never end.
         raise Unreadable("not a regular file")
-    size = status.st_size
-    if size > MAX_FILE_BYTES:
-        raise Unreadable(
-            f"skipped: {size / 1048576:.1f} MB is over the "
-            f"{MAX_FILE_BYTES // 1048576} MB limit for a config or source file",
-            error=False,
-        )
+    if status.st_size > MAX_FILE_BYTES:
+        raise too_large(status.st_size)
     return status
 
 
+def too_large(size: int | None = None) -> Unreadable:
+    amount = f"{size / 1048576:.1f} MB is" if size is not None else "it is"
+    return Unreadable(
+        f"skipped: {amount} over the {MAX_FILE_BYTES // 1048576} MB limit for a config or "
+        "source file",
+        error=False,
+    )
+
+
 def read_checked(path: Path | str) -> bytes:
-    """The bytes of a file whose ``status`` passed; raises Unreadable when the OS refuses."""
+    """The bytes of a file whose ``status`` passed; raises Unreadable when the OS refuses
+    or the file holds more than its size said (it grew; a ``/proc`` file says 0)."""
     try:
         with open(path, "rb") as f:
-            return f.read()
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _refused(exc) from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large()
+    return data
 
 
 def _refused(exc: OSError) -> Unreadable:

@@ -17,7 +17,7 @@ from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
+    from flylint.support.gitignore import GitIgnore
 
 # Never worth walking: VCS internals, dependency trees and caches (as ruff and ripgrep do).
 SKIPPED_DIRS = frozenset(
@@ -55,34 +55,34 @@ class Ignores:
     """The .gitignore files that apply to a directory, each read once."""
 
     def __init__(self) -> None:
-        self._specs: dict[str, GitIgnoreSpec | None] = {}
+        self._specs: dict[str, GitIgnore | None] = {}
 
-    def spec(self, directory: str) -> GitIgnoreSpec | None:
+    def spec(self, directory: str) -> GitIgnore | None:
         if directory not in self._specs:
             spec = None
             try:
-                with open(os.path.join(directory, ".gitignore"), encoding="utf-8",
-                          errors="replace") as f:  # fmt: skip
-                    lines = f.read()
+                # Bytes, as git reads them: patterns match names byte for byte.
+                with open(os.path.join(directory, ".gitignore"), "rb") as f:
+                    content = f.read()
             except OSError:
-                lines = None
-            if lines:
+                content = None
+            if content:
                 # Imported only when a .gitignore exists: most runs never pay for it.
-                from pathspec import GitIgnoreSpec
+                from flylint.support.gitignore import GitIgnore
 
-                spec = GitIgnoreSpec.from_lines(lines.splitlines())
+                spec = GitIgnore.from_bytes(content) or None
             self._specs[directory] = spec
         return self._specs[directory]
 
     def ignored(self, path: str, is_dir: bool, chain: list[str]) -> bool:
         """Whether ``path`` (absolute, below every directory of ``chain``) is ignored by
-        the .gitignore files of ``chain``, the deepest first."""
+        the .gitignore files of ``chain``, the deepest first. The directories between are
+        not ignored: the walk entered them."""
         for base in reversed(chain):
             spec = self.spec(base)
             if spec is None:
                 continue
-            relative = path[len(base) + 1 :].replace(os.sep, "/") + ("/" if is_dir else "")
-            verdict = spec.check_file(relative).include
+            verdict = spec.match(path[len(base) + 1 :].replace(os.sep, "/"), is_dir)
             if verdict is not None:
                 return verdict
         return False
@@ -93,7 +93,7 @@ def take(root: str, recursive: bool = True) -> Inventory:
     ``recursive``: those directly in it."""
     inventory = Inventory(root)
     ignores = Ignores()
-    inside = os.path.join(root, "")
+    ignored_any = False  # whether .gitignore kept anything out: then the index is read
     stack: list[tuple[str, list[str]]] = [(root, [root])]
     while stack:
         directory, chain = stack.pop()
@@ -111,11 +111,10 @@ def take(root: str, recursive: bool = True) -> Inventory:
             except OSError:
                 continue
             if is_dir:
-                if (
-                    not recursive
-                    or name in SKIPPED_DIRS
-                    or ignores.ignored(entry.path, True, chain)
-                ):
+                if not recursive or name in SKIPPED_DIRS:
+                    continue
+                if ignores.ignored(entry.path, True, chain):
+                    ignored_any = True
                     continue
                 if os.path.lexists(os.path.join(entry.path, ".git")):
                     inventory.nested.append(entry.path)
@@ -126,14 +125,57 @@ def take(root: str, recursive: bool = True) -> Inventory:
             if kind is None:
                 continue
             if ignores.ignored(entry.path, False, chain):
+                ignored_any = True
                 continue
-            resolved = entry.path
-            if entry.is_symlink():
-                resolved = os.path.realpath(entry.path)
-                if not resolved.startswith(inside):
-                    continue  # a link out of the repository is not read
-            relative = entry.path[len(inside) :].replace(os.sep, "/")
-            inventory.files.append(Listed(entry.path, resolved, relative, kind))
+            _list(inventory, entry.path, entry.is_symlink(), kind)
         # Reversed so that the stack pops directories in name order.
         stack.extend(reversed(subdirs))
+    if ignored_any:
+        _add_tracked(inventory, recursive)
     return inventory
+
+
+def _list(inventory: Inventory, path: str, is_link: bool, kind: FileKind) -> None:
+    inside = os.path.join(inventory.root, "")
+    resolved = path
+    if is_link:
+        resolved = os.path.realpath(path)
+        if not resolved.startswith(inside):
+            return  # a link out of the repository is not read
+    relative = path[len(inside) :].replace(os.sep, "/")
+    inventory.files.append(Listed(path, resolved, relative, kind))
+
+
+def _add_tracked(inventory: Inventory, recursive: bool) -> None:
+    """The files .gitignore matched that are committed all the same: git builds and ships
+    them (``fly deploy`` too), so they are linted. Read from git's index, not by running
+    git, which a repository's own configuration could make run a program."""
+    import stat
+
+    from flylint.repository import git_index
+
+    tracked = git_index.tracked(inventory.root)
+    if not tracked:
+        return
+    listed = {f.relative for f in inventory.files}
+    nested = [os.path.join(n, "") for n in inventory.nested]
+    added = False
+    for relative in sorted(tracked):
+        parts = relative.split("/")
+        kind = classify(parts[-1])
+        if kind is None or relative in listed or (not recursive and len(parts) > 1):
+            continue
+        if any(part in SKIPPED_DIRS for part in parts[:-1]):
+            continue
+        path = os.path.join(inventory.root, *parts)
+        if any(path.startswith(n) for n in nested):
+            continue
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:  # deleted in the work tree, or not representable here
+            continue
+        if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+            _list(inventory, path, stat.S_ISLNK(mode), kind)
+            added = True
+    if added:
+        inventory.files.sort(key=lambda f: f.relative)

@@ -6,7 +6,8 @@ every file. Unknown keys and rule ids are errors (exit 2), never silently ignore
 ``per-file-ignores`` keys are gitignore patterns relative to the directory of the file
 that declares them (``*.py`` at any depth, ``/top.py`` only there, ``scripts/`` all under
 any ``scripts`` directory); a key starting with ``!`` applies to the files it does NOT
-match, as in ruff.
+match, as in ruff. ``extra-patterns`` regexes are RE2's (matched in time linear in the
+value, so without backreferences, lookahead or lookbehind).
 
     [tool.flylint]
     select = ["ALL"]
@@ -33,13 +34,14 @@ from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
-    from pathspec import GitIgnoreSpec
+    from flylint.support.gitignore import GitIgnore
 
     # One per-file-ignores key: its spec, whether it may match at any depth (no "/" but a
     # trailing one, or a leading "**/"), whether it is negated ("!"), and its selectors.
-    _Matcher = tuple[GitIgnoreSpec, bool, bool, list[str]]
+    _Matcher = tuple[GitIgnore, bool, bool, list[str]]
 
 _KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets"}
 _SECRET_KEYS = {"allowlist", "extra-patterns"}
@@ -47,10 +49,53 @@ _PATTERN_KEYS = {"id", "description", "regex"}
 _NAMES = ("flylint.toml", ".flylint.toml", "pyproject.toml")
 
 
+class LinearRegex:
+    """An ``extra-patterns`` regex compiled by RE2, which matches in time linear in the
+    text: Python's ``re`` backtracks, and ``^(a+)+$`` took 17 s on a 28-character value.
+    Used as the secret detectors use a compiled ``re.Pattern`` (``search``, ``finditer``
+    and their matches' ``start``, ``end`` and ``group``), on any text."""
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, pattern: str, compiled: Any) -> None:
+        self.pattern = pattern
+        self._compiled = compiled
+
+    def search(self, text: str) -> Any:
+        return self._compiled.search(_encodable(text))
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        return self._compiled.finditer(_encodable(text))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LinearRegex):
+            return NotImplemented
+        return self.pattern == other.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+    def __repr__(self) -> str:
+        return f"LinearRegex({self.pattern!r})"
+
+
+def _encodable(text: str) -> str:
+    """``text`` as RE2 reads it (UTF-8, which a lone surrogate, such as an undecodable
+    byte of a file name, has not): each such character becomes one "?", so that the
+    offsets of matches still hold in ``text``."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 class ExtraPattern(Record):
     __slots__ = ("description", "id", "regex")
 
-    def __init__(self, id: str, description: str, regex: re.Pattern[str]) -> None:
+    def __init__(self, id: str, description: str, regex: LinearRegex) -> None:
         self.id = id
         self.description = description
         self.regex = regex
@@ -123,7 +168,7 @@ class Config(Record, _Memo):
         return [
             selector
             for spec, floating, negated, selectors in matchers
-            if ((inside or floating) and spec.match_file(relative)) != negated
+            if ((inside or floating) and spec.ignores(relative, False)) != negated
             for selector in selectors
         ]
 
@@ -136,21 +181,19 @@ class Config(Record, _Memo):
             return repr(sorted({s.strip().upper() for s in selectors}))
 
         return key(
-            "flylint-config-1",
+            "flylint-config-2",  # 2: extra-patterns are RE2's
             self.directory() if self.path is not None or self.per_file_ignores else "",
             "None" if self.select is None else rules(self.select),
             rules(self.ignore),
             repr(sorted((glob, rules(ids)) for glob, ids in self.per_file_ignores.items())),
             repr(sorted(self.own_apps)),
             repr(sorted(self.allowlist)),
-            repr(
-                [(p.id, p.description, p.regex.pattern, p.regex.flags) for p in self.extra_patterns]
-            ),
+            repr([(p.id, p.description, p.regex.pattern) for p in self.extra_patterns]),
         )
 
 
 def _compile(per_file_ignores: Mapping[str, list[str]]) -> list[_Matcher]:
-    from pathspec import GitIgnoreSpec  # ~50 ms: only for a config with per-file-ignores
+    from flylint.support.gitignore import GitIgnore  # only for a config with per-file-ignores
 
     matchers = []
     for glob, selectors in per_file_ignores.items():
@@ -158,7 +201,7 @@ def _compile(per_file_ignores: Mapping[str, list[str]]) -> list[_Matcher]:
         pattern = glob[1:] if negated else glob
         stripped = pattern.rstrip("/")
         floating = "/" not in stripped or stripped.startswith("**/")
-        matchers.append((GitIgnoreSpec.from_lines([pattern]), floating, negated, selectors))
+        matchers.append((GitIgnore.from_lines([pattern]), floating, negated, selectors))
     return matchers
 
 
@@ -310,12 +353,40 @@ def _pattern(path: Path, raw: Any) -> ExtraPattern:
     where = f"{path}: secrets.extra-patterns {raw['id']}"
     if not isinstance(raw["regex"], str):
         raise UsageError(f"{where}: regex must be a string")
-    try:
-        regex = re.compile(raw["regex"])
-    except (re.error, OverflowError, RecursionError) as exc:  # "a{99999999999}", "((((..."
-        raise UsageError(f"{where}: bad regex: {exc}") from exc
+    regex = _linear(where, raw["regex"])
     if regex.search("") is not None:
         raise UsageError(
             f"{where}: the regex matches an empty string, so it would match every value"
         )
     return ExtraPattern(str(raw["id"]), str(raw["description"]), regex)
+
+
+def _linear(where: str, pattern: str) -> LinearRegex:
+    """``pattern`` compiled by RE2; one it rejects is a configuration error."""
+    import re2  # ~20 ms: only for a config with extra-patterns
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the pattern on stderr, past redact()
+    try:
+        return LinearRegex(pattern, re2.compile(pattern, options))
+    except re2.error as exc:
+        reason = _reason(exc)
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError, ValueError):
+        raise UsageError(f"{where}: bad regex: {reason}") from None
+    raise UsageError(
+        f"{where}: regex not supported: {reason} (extra-patterns are matched by RE2, in time"
+        " linear in the value: it has no backreferences, lookahead or lookbehind, and"
+        " repeats at most 1000 times)"
+    )
+
+
+def _reason(error: Exception) -> str:
+    """RE2's message (bytes in its exception), cut short: it may quote much of the
+    pattern."""
+    message = error.args[0] if error.args else ""
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    message = str(message)
+    return message if len(message) <= 80 else message[:77] + "..."
