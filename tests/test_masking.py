@@ -82,3 +82,40 @@ def test_no_format_prints_a_secret(fmt: str, capsys) -> None:
     for value in SECRETS:
         for hidden in _hidden_parts(value):
             assert hidden not in printed, f"{fmt} output shows a secret ({value[:2]}***)"
+
+
+TOKEN = "ghp_" + "Zq8Xw2Lm4Np6Rt0Vb3Yc5Hd7Jf9Kg1Ms2QaE"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        f'select = ["{TOKEN}"]\n',
+        f'[per-file-ignores]\n"{TOKEN}" = ["{TOKEN}"]\n',
+        f'[secrets]\nallowlist = "{TOKEN}"\n',
+        f'[secrets]\nextra-patterns = [{{ id = "{TOKEN}", description = "x", regex = "(" }}]\n',
+        f"{TOKEN} = 1\n",
+        f'select = [\n"{TOKEN}\n',
+    ],
+)
+def test_configuration_errors_quote_no_credential(config: str, tmp_path: Path, capsys) -> None:
+    """A token pasted into flylint's own configuration: the error names the problem, and
+    what it quotes is masked."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "flylint.toml").write_text(config, encoding="utf-8")
+    (tmp_path / "fly.toml").write_text('app = "web"\n', encoding="utf-8")
+    assert main(["check", str(tmp_path)]) == 2
+    printed = capsys.readouterr()
+    assert "error" in printed.err
+    assert TOKEN[2:] not in printed.out + printed.err
+
+
+def test_a_file_larger_than_it_says_is_read_no_further(monkeypatch) -> None:
+    """/proc files report size 0: the read itself stops one byte past the limit."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("no /proc")
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 16)
+    reading.status(status)  # size 0 passes the size check
+    with pytest.raises(reading.Unreadable, match="over the"):
+        reading.read_checked(status)

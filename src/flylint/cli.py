@@ -351,15 +351,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from flylint.engine import cache
 
     cache.configure(None if getattr(args, "no_cache", False) else cache.default_dir())
+    if args.command != "check":
+        return _run(args)
+    # What a check prints quotes the repository and its configuration: all is redacted.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Redacted(sys.stdout), _Redacted(sys.stderr)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
-            # What a check prints quotes the repository: all of it is redacted.
-            streams = sys.stdout, sys.stderr
-            sys.stdout, sys.stderr = _Redacted(sys.stdout), _Redacted(sys.stderr)
-            try:
-                return _check(args)
-            finally:
-                sys.stdout, sys.stderr = streams
+            return _check(args)
         if args.command == "server":
             return _server()
         return _rule(args)
