@@ -205,7 +205,7 @@ def _masked(path: Path, content: bytes) -> tuple[str, str]:
         secret = secrets.find_secret(key, value) if isinstance(value, str) else None
         if span is not None and secret is not None:
             shown = masking.mask(value)
-            if secret.kind == "URL with a password":
+            if secret.kind == secrets.URL_WITH_PASSWORD:
                 partly = masking.redact(value)
                 # Only if nothing else in it is a credential once the password is masked.
                 if partly != value and secrets.find_secret(key, partly) is None:

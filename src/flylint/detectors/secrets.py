@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+URL_WITH_PASSWORD = "URL with a password"  # a kind --diff shows partly: only the password
+
+
 class SecretMatch(Record):
     __slots__ = ("kind", "masked")
 
@@ -330,7 +333,7 @@ def _url_password(value: str) -> SecretMatch | None:
                 and host not in _LOCAL_HOSTS
                 and not host.endswith(catalog.example_host_suffixes)
             ):
-                return SecretMatch("URL with a password", mask(value.strip()))
+                return SecretMatch(URL_WITH_PASSWORD, mask(value.strip()))
         at = value.find("://", end)
     return None
 
