@@ -276,3 +276,15 @@ def test_python_nested_deeper_than_libcst_walks(expression: str, tmp_path, capsy
     assert "witness/fly.toml:3:3: FLY201" in out
     assert err == ""
     assert f"{app / 'generated.py'}:1:1: skipped: " in out
+
+
+def test_python_libcst_parses_but_refuses_is_fly000(tmp_path: Path, capsys) -> None:
+    """Found by the fuzz suite: libcst parses this (CPython does not) and then refuses its
+    tree with CSTValidationError; that is invalid Python, not an internal error."""
+    (tmp_path / "app.py").write_text(
+        'import os\nBASE = os.environ.get("B", "htBASE = os.environ.get("B"https://x.fly.dev")\n',
+        encoding="utf-8",
+    )
+    code, out, err = lint(capsys, str(tmp_path))
+    assert (code, err) == (1, "")
+    assert out.startswith(f"{tmp_path / 'app.py'}:1:1: FLY000 invalid Python")

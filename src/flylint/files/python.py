@@ -615,6 +615,8 @@ def parse(source: Source, precheck: bool = True) -> PythonModule | Diagnostic | 
         )  # fmt: skip
     except RecursionError:
         return Diagnostic(PARSE_ERROR, source.path, Span.at_line(1), "Python nested too deeply")
+    except cst.CSTValidationError as exc:  # parsed, then refused as a tree: invalid Python
+        return Diagnostic(PARSE_ERROR, source.path, Span.at_line(1), f"invalid Python: {exc}")
     parsed = PythonModule(source, wrapper.module, wrapper.resolve(PositionProvider))
     for node in parsed.nodes((cst.Import, cst.ImportFrom)):
         parsed.imports.update(_bindings(node))
