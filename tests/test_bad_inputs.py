@@ -261,10 +261,20 @@ def test_a_dockerfile_path_no_file_can_have(named: str, tmp_path, monkeypatch, c
         ) in out
 
 
-@pytest.mark.parametrize("expression", ["+".join(["1"] * 600), " ".join(['"a"'] * 600)])
-def test_python_nested_deeper_than_libcst_walks(expression: str, tmp_path, capsys) -> None:
-    """Valid Python (CPython compiles it) whose tree libcst walks by recursion past
-    Python's limit: the file is skipped with a notice, and the run goes on."""
+@pytest.mark.parametrize(
+    ("expression", "outcome"),
+    [
+        ("+".join(["1"] * 600), ":1:1: skipped: nested more than 200 levels deep"),
+        (" ".join(['"a"'] * 600), ":4:1: FLY401 requests.get calls billing"),
+    ],
+)
+def test_python_nested_deeper_than_a_recursive_walk_goes(
+    expression: str, outcome: str, tmp_path, capsys
+) -> None:
+    """Valid Python (CPython compiles it) that a recursive walk of its tree would take past
+    Python's limit, and the run goes on. 600 operands of ``+`` nest 600 levels deep: the
+    file is skipped with a notice. 600 literals side by side are one string to ``ast``
+    (libcst, which flylint once used, nested them 600 deep): the file is linted."""
     app = tmp_path / "app"
     app.mkdir()
     (app / "generated.py").write_text(
@@ -275,16 +285,29 @@ def test_python_nested_deeper_than_libcst_walks(expression: str, tmp_path, capsy
     assert code == 1
     assert "witness/fly.toml:3:3: FLY201" in out
     assert err == ""
-    assert f"{app / 'generated.py'}:1:1: skipped: " in out
+    assert f"{app / 'generated.py'}{outcome}" in out
 
 
-def test_python_libcst_parses_but_refuses_is_fly000(tmp_path: Path, capsys) -> None:
-    """Found by the fuzz suite: libcst parses this (CPython does not) and then refuses its
-    tree with CSTValidationError; that is invalid Python, not an internal error."""
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("import requests\nclass A\n    pass\n", "app.py:2:8: FLY000 invalid Python: expected ':'"),
+        # Columns count code points: "é" is two bytes in UTF-8, one column.
+        (
+            "import requests\ndef f():\n    prénom = 'é'; return = 1\n",
+            "app.py:3:26: FLY000 invalid Python: invalid syntax",
+        ),
+    ],
+)
+def test_invalid_python_is_reported_where_the_parser_stops(
+    text: str, finding: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """FLY000 is at the line and column CPython's parser gives, however many lines follow
+    (libcst, which flylint once used, put an error that is not on the last line one line
+    further down)."""
     (tmp_path / "app.py").write_text(
-        'import os\nBASE = os.environ.get("B", "htBASE = os.environ.get("B"https://x.fly.dev")\n',
-        encoding="utf-8",
+        text + 'requests.get("https://billing.fly.dev")\n', encoding="utf-8"
     )
-    code, out, err = lint(capsys, str(tmp_path))
-    assert (code, err) == (1, "")
-    assert out.startswith(f"{tmp_path / 'app.py'}:1:1: FLY000 invalid Python")
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "--no-cache", "--format", "concise", "app.py"])
+    assert (code, capsys.readouterr().out) == (1, finding + "\n")

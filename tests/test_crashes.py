@@ -17,8 +17,8 @@ from flylint.files import python
 
 CALL = b'import httpx\nhttpx.get("https://billing.fly.dev/charge")\n'
 # Each is valid or nearly valid Python that once crashed or stalled the parser: 1,300
-# brackets overflowed libcst's native parser (the process died with SIGSEGV); the others
-# are deeper than CPython or libcst can walk.
+# brackets overflowed libcst's native parser (the process died with SIGSEGV, when flylint
+# used libcst); the others are deeper than CPython or a recursive walk can go.
 HOSTILE = {
     "brackets": "y = " + "(" * 1300 + "1" + ")" * 1300,
     "lists": "y = " + "[" * 1300 + "1" + "]" * 1300,

@@ -37,14 +37,14 @@ def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
 
 
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
-    import libcst as cst
+    import ast
 
     from flylint.files.python import calls_catalog
 
     module = ctx.module
     catalog = calls_catalog()["database"]
     functions = set(catalog["functions"])
-    for call in module.nodes(cst.Call):
+    for call in module.nodes(ast.Call):
         names = module.names(call.func) & functions
         if not names:
             continue

@@ -234,68 +234,83 @@ _CODE_MAX_AGE = Regex(r"max-age\s*=\s*\"?(\d{1,12})", re.IGNORECASE)
 def _python_rows(module: PythonModule) -> list[tuple]:
     """Where a Python module sets HSTS, and with what max-age: Django's
     ``SECURE_HSTS_SECONDS``, Flask-Talisman, code that sets the header."""
-    import libcst as cst
+    import ast
+
+    from flylint.files.python import arguments
 
     found: list[tuple] = []
 
-    def setting(at: cst.CSTNode, max_age: int | None, label: str) -> None:
-        found.append((*module.span(at), max_age, label))
+    def setting(span: Span, max_age: int | None, label: str) -> None:
+        found.append((*span, max_age, label))
 
-    def header_value(value: cst.BaseExpression | None, at: cst.CSTNode) -> None:
+    def header_value(value: ast.expr | None, span: Span) -> None:
         text = module.string(value)
         match = _CODE_MAX_AGE.search(text) if text else None
         max_age = int(match.group(1)) if match else None
-        setting(at, max_age, "Strict-Transport-Security")
+        setting(span, max_age, "Strict-Transport-Security")
 
-    for node in module.nodes((cst.Assign, cst.Call, cst.DictElement)):
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                name = target.target
-                if isinstance(name, cst.Name) and name.value == "SECURE_HSTS_SECONDS":
+    for node in module.nodes((ast.Assign, ast.Call, ast.Dict)):
+        if isinstance(node, ast.Assign):
+            for name in node.targets:
+                if isinstance(name, ast.Name) and name.id == "SECURE_HSTS_SECONDS":
                     seconds = _integer(module, node.value)
-                    setting(node, seconds, name.value)
-                elif isinstance(name, cst.Subscript) and _is_header(module, name):
-                    header_value(node.value, node)
-        elif isinstance(node, cst.DictElement):
-            if (module.string(node.key) or "").lower() == _HEADER:
-                header_value(node.value, node)
+                    setting(module.span(node), seconds, name.id)
+                elif isinstance(name, ast.Subscript) and _is_header(module, name):
+                    header_value(node.value, module.span(node))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if key is not None and (module.string(key) or "").lower() == _HEADER:
+                    start, end = module.span(key), module.span(value)  # the entry key: value
+                    header_value(
+                        value, Span(start.line, start.column, end.end_line, end.end_column)
+                    )
         elif _TALISMAN in module.names(node.func):
-            keywords = {a.keyword.value: a.value for a in node.args if a.keyword}
-            turned_off = isinstance(keywords.get("strict_transport_security"), cst.Name) and (
-                keywords["strict_transport_security"].value == "False"
-            )
+            keywords = {k.arg: k.value for k in node.keywords if k.arg}
+            off = keywords.get("strict_transport_security")
+            turned_off = isinstance(off, ast.Constant) and off.value is False
             seconds = _integer(module, keywords.get("strict_transport_security_max_age"))
             max_age = 0 if turned_off else seconds or _TALISMAN_MAX_AGE
-            setting(node, max_age, "Talisman(...)")
-        elif len(node.args) >= 2 and (module.string(node.args[0].value) or "").lower() == _HEADER:
-            header_value(node.args[1].value, node)  # headers.append("Strict-...", value)
+            setting(module.span(node), max_age, "Talisman(...)")
+        elif len(values := arguments(node)) >= 2 and (
+            (module.string(values[0]) or "").lower() == _HEADER
+        ):
+            header_value(values[1], module.span(node))  # headers.append("Strict-...", value)
     return found
 
 
 def _is_header(module: PythonModule, target: object) -> bool:
-    import libcst as cst
+    import ast
 
-    if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
-        return False
-    index = target.slice[0].slice
-    return isinstance(index, cst.Index) and (module.string(index.value) or "").lower() == _HEADER
+    return (
+        isinstance(target, ast.Subscript) and (module.string(target.slice) or "").lower() == _HEADER
+    )
 
 
 def _integer(module: PythonModule, node: object) -> int | None:
     """An integer literal, or the default of ``int(os.environ.get("X", "31536000"))``."""
-    import libcst as cst
+    import ast
 
-    from flylint.files.python import literal
+    from flylint.files.python import arguments
 
-    if isinstance(node, cst.Call) and module.names(node.func) == {"int"} and node.args:
-        node = node.args[0].value
-        if not isinstance(node, cst.Integer):
+    if isinstance(node, ast.Call) and module.names(node.func) == {"int"}:
+        values = arguments(node)
+        if not values:
+            return None
+        node = values[0]
+        if not _is_integer(node):
             text = module.string(node)
             return integer(text) if text else None
-    if isinstance(node, cst.Integer):
-        value = literal(node)
-        return value if isinstance(value, int) else None
-    return None
+    return node.value if _is_integer(node) else None  # type: ignore[attr-defined]
+
+
+def _is_integer(node: object) -> bool:
+    import ast
+
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
+    )
 
 
 FACTS = (

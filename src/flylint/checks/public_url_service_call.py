@@ -11,12 +11,12 @@ from flylint.files.python import calls_catalog
 
 
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
-    import libcst as cst
+    import ast
 
     module = ctx.module
     catalog = calls_catalog()["http"]
     functions, clients = set(catalog["functions"]), set(catalog["clients"])
-    for call in module.nodes(cst.Call):
+    for call in module.nodes(ast.Call):
         names = module.names(call.func)
         if names & functions:
             label = min(names & functions)
@@ -24,15 +24,10 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
         elif names & clients:
             label = f"{min(names & clients)}(base_url=...)"
             target = next(
-                (
-                    a.value
-                    for a in call.args
-                    if a.keyword and a.keyword.value in catalog["client_keywords"]
-                ),
-                None,
+                (k.value for k in call.keywords if k.arg in catalog["client_keywords"]), None
             )
-        elif isinstance(call.func, cst.Attribute) and call.func.attr.value in catalog["methods"]:
-            label = module.module.code_for_node(call.func)
+        elif isinstance(call.func, ast.Attribute) and call.func.attr in catalog["methods"]:
+            label = module.segment(call.func)
             target = module.argument(call, catalog["url_keywords"])
         else:
             continue

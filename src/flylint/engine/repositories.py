@@ -244,18 +244,23 @@ def _produce(
     chosen = [p for p in producers if p.worth(lower)]
     if not chosen:
         return {}
-    parsed: object = source.text
     if chosen[0].reads == fact_kinds.PYTHON:
         from flylint.files import python
 
-        try:
-            parsed = python.parse(source, precheck=False)  # the producers' hints decided
-        except (reading.Unreadable, RecursionError):
-            return {}
+        with python.collection_paused():  # the tree is dropped when the block ends
+            try:
+                parsed = python.parse(source, precheck=False)  # the producers' hints decided
+            except (reading.Unreadable, RecursionError):
+                return {}
+            return _rows(parsed, chosen)
+    return _rows(source.text, chosen)
+
+
+def _rows(parsed: object, producers: list[Producer]) -> dict[str, list[tuple]]:
     if parsed is None or isinstance(parsed, Diagnostic):
         return {}
     found: dict[str, list[tuple]] = {}
-    for producer in chosen:
+    for producer in producers:
         rows = producer.produce(parsed)
         if rows:
             found.setdefault(producer.name, []).extend(rows)

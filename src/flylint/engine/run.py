@@ -103,10 +103,15 @@ class _Linter:
         assert job.file.content is not None  # a job's file is always read
         self._configure(job.settings)
         try:
+            if job.target.kind is FileKind.PYTHON:
+                from flylint.files import python  # imported only when there is a Python file
+
+                with python.collection_paused():  # the tree is dropped when _lint returns
+                    return self._lint(job)
             return self._lint(job)
         except reading.Unreadable as exc:  # a Python file too large to analyse
             return Notice(job.target.path, str(exc), error=exc.error)
-        except RecursionError:  # libcst walks a tree by recursion: "1 + 1 + ..." 500 times
+        except RecursionError:  # a walk too deep for Python's stack: none is known today
             message = "skipped: expressions nested too deeply to analyse"
             return Notice(job.target.path, message, error=False)
         except Exception as exc:  # one file's failure is that file's notice, not the run's

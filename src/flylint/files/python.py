@@ -1,16 +1,22 @@
-"""Python source: a cheap pre-check, then libcst with positions and qualified names.
+"""Python source: a cheap pre-check, then the standard library's ``ast`` with positions
+and qualified names.
 
-libcst is imported only when a Python file passes the pre-check, so a run without such
-files never pays for it. Names are qualified through the module's imports
-(``import httpx as h``: ``h.get`` is ``httpx.get``) by flylint itself: libcst's
-QualifiedNameProvider resolves every scope of the file and costs 4x the parse. String
-values are resolved through module constants, f-strings, concatenation, ``urljoin`` and
-``os.environ.get(..., default)``.
+A file is parsed only when it passes the pre-check. Names are qualified through the
+module's imports (``import httpx as h``: ``h.get`` is ``httpx.get``). String values are
+resolved through module constants, f-strings, concatenation, ``urljoin`` and
+``os.environ.get(..., default)``. Positions are ``ast``'s, its UTF-8 byte columns turned
+into code points; the tree is walked once, iteratively, and every walk of flylint's over
+it is iterative or bounded, so no file's depth can raise RecursionError.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import functools
+import gc
+import io
+import operator
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -19,12 +25,11 @@ from flylint.diagnostics import Diagnostic, Span
 from flylint.files.reading import PARSE_ERROR, Source, Unreadable
 from flylint.registry import rule_data
 from flylint.support.lazy_regex import Regex
+from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-    import libcst as cst
 
 # -- the pre-check --------------------------------------------------------------------------
 # A Python file is parsed (~10x the cost of reading it) only when it holds a hint of what a
@@ -402,131 +407,191 @@ def calls_catalog() -> dict[str, Any]:
 
 
 class PythonModule:
-    """A parsed module: its tree, each node's position and qualified names."""
+    """A parsed module: its syntax tree (the standard library's ``ast``), each node's
+    position as a Span, and qualified names."""
 
-    __slots__ = ("constants", "imports", "module", "positions", "source", "walk")
+    __slots__ = (
+        "_by_type",
+        "_lines",
+        "_names",
+        "_sorted",
+        "constants",
+        "imports",
+        "source",
+        "tree",
+    )
 
-    def __init__(self, source: Source, module: cst.Module, positions: Any) -> None:
+    def __init__(
+        self, source: Source, tree: ast.Module, by_type: dict[type, list[ast.AST]]
+    ) -> None:
         self.source = source
-        self.module = module
-        self.positions = positions  # node -> CodeRange
+        self.tree = tree
+        self._by_type = by_type  # every node of the tree, by its type
+        self._lines: list[str] | None = None
+        self._sorted: dict[tuple[type, ...], list[Any]] = {}  # nodes(), per tuple of types
+        self._names: dict[ast.AST, frozenset[str]] = {}  # names(), per node
         self.imports: dict[str, str] = {}  # bound name -> qualified name
-        self.constants: dict[str, cst.BaseExpression] = {}
-        self.walk: tuple[list[cst.CSTNode], dict[cst.CSTNode, cst.CSTNode]] | None = None
+        self.constants: dict[str, ast.expr] = {}  # module-level NAME = value
 
-    def span(self, node: cst.CSTNode) -> Span:
-        where = self.positions[node]
-        return Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
+    # -- positions -------------------------------------------------------------------------
+    def span(self, node: ast.AST) -> Span:
+        """Where a node is, its columns counted in code points: ``ast`` counts UTF-8 bytes."""
+        line, column, end_line, end_column = _position(node)
+        return Span(line, self._column(line, column), end_line, self._column(end_line, end_column))
 
-    def names(self, node: cst.CSTNode) -> set[str]:
+    def segment(self, node: ast.AST) -> str:
+        """The source text of a node, as written."""
+        span = self.span(node)
+        lines = self.lines()
+        if span.line == span.end_line:
+            return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+        middle = lines[span.line : span.end_line - 1]
+        last = lines[span.end_line - 1][: span.end_column - 1]
+        return "\n".join([lines[span.line - 1][span.column - 1 :], *middle, last])
+
+    def lines(self) -> list[str]:
+        """The physical lines, as ``ast`` numbers them (the text's line endings are ``\\n``)."""
+        if self._lines is None:
+            self._lines = self.source.text.split("\n")
+        return self._lines
+
+    def _column(self, line: int, offset: int) -> int:
+        """The 1-based code-point column of a UTF-8 byte offset on a line."""
+        lines = self.lines()
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        if text.isascii():
+            return offset + 1
+        return len(text.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+
+    # -- the tree --------------------------------------------------------------------------
+    def nodes(self, kind: type | tuple[type, ...]) -> list[Any]:
+        """Every node of an ``ast`` type (or types), in source order (not to be changed:
+        the list is shared by the checks)."""
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        found = self._sorted.get(kinds)
+        if found is None:
+            by_type = self._by_type
+            found = [
+                node for each in kinds if each is not ast.Module for node in by_type.get(each, ())
+            ]
+            found.sort(key=_START)  # the walk is breadth first
+            if ast.Module in kinds:
+                found.insert(0, self.tree)
+            self._sorted[kinds] = found
+        return found
+
+    def names(self, node: ast.AST) -> frozenset[str]:
         """The qualified name of a name or attribute chain (``h.get`` -> {"httpx.get"})."""
+        names = self._names.get(node)
+        if names is None:
+            names = self._names[node] = frozenset(self._qualified(node))
+        return names
+
+    def _qualified(self, node: ast.AST) -> list[str]:
         dotted = _dotted(node)
         if dotted is None:
-            return set()
+            return []
         head, _, rest = dotted.partition(".")
         if head in self.imports:
-            return {f"{self.imports[head]}.{rest}" if rest else self.imports[head]}
-        return {dotted}
-
-    def nodes(self, kind: type | tuple[type, ...]) -> Iterator[Any]:
-        """Every node of a libcst type (or types), in source order."""
-        return (node for node in self._tree()[0] if isinstance(node, kind))
-
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self._tree()[1].get(node)
-
-    def _tree(self) -> tuple[list[cst.CSTNode], dict[cst.CSTNode, cst.CSTNode]]:
-        """All nodes in source order and each one's parent, from one walk of the tree."""
-        if self.walk is None:
-            import libcst as cst
-
-            order: list[cst.CSTNode] = []
-            parents: dict[cst.CSTNode, cst.CSTNode] = {}
-            stack: list[cst.CSTNode] = []
-
-            class Walk(cst.CSTVisitor):
-                def on_visit(self, node: cst.CSTNode) -> bool:
-                    order.append(node)
-                    if stack:
-                        parents[node] = stack[-1]
-                    stack.append(node)
-                    return True
-
-                def on_leave(self, original_node: cst.CSTNode) -> None:
-                    stack.pop()
-
-            self.module.visit(Walk())
-            self.walk = (order, parents)
-        return self.walk
+            return [f"{self.imports[head]}.{rest}" if rest else self.imports[head]]
+        return [dotted]
 
     # -- string values ---------------------------------------------------------------------
-    def string(self, node: cst.BaseExpression | None, depth: int = 0) -> str | None:
+    def string(self, node: ast.AST | None, depth: int = 0) -> str | None:
         """The string an expression evaluates to, as far as the module shows it; unknown
         parts of an f-string or a concatenation read as empty."""
-        import libcst as cst
-
         if node is None or depth > 20:
             return None
-        if isinstance(node, cst.SimpleString):
-            value = literal(node)
+        kind = type(node)
+        if kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
             return value if isinstance(value, str) else None
-        if isinstance(node, cst.ConcatenatedString):
-            parts = [self.string(node.left, depth + 1), self.string(node.right, depth + 1)]
-            return "".join(p or "" for p in parts) if any(p is not None for p in parts) else None
-        if isinstance(node, cst.FormattedString):
+        if kind is ast.JoinedStr:
             out = []
-            for part in node.parts:
-                if isinstance(part, cst.FormattedStringText):
+            for part in node.values:  # type: ignore[attr-defined]
+                if type(part) is ast.FormattedValue:
+                    out.append(self.string(part.value, depth + 1) or "")
+                elif type(part) is ast.Constant and isinstance(part.value, str):
                     out.append(part.value)
-                else:
-                    out.append(self.string(part.expression, depth + 1) or "")
             return "".join(out)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            parts = [self.string(node.left, depth + 1), self.string(node.right, depth + 1)]
+        if kind is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+            parts = [self.string(node.left, depth + 1), self.string(node.right, depth + 1)]  # type: ignore[attr-defined]
             return "".join(p or "" for p in parts) if any(p is not None for p in parts) else None
-        if isinstance(node, cst.Name):
-            return self.string(self.constants.get(node.value), depth + 1)
-        if isinstance(node, cst.Call):
-            return self._call_string(node, depth)
+        if kind is ast.Name:
+            return self.string(self.constants.get(node.id), depth + 1)  # type: ignore[attr-defined]
+        if kind is ast.Call:
+            return self._call_string(node, depth)  # type: ignore[arg-type]
         return None
 
-    def _call_string(self, node: cst.Call, depth: int) -> str | None:
+    def _call_string(self, node: ast.Call, depth: int) -> str | None:
         environment = calls_catalog()["environment"]
         names = self.names(node.func)
-        if names & set(environment["readers"]) and len(node.args) >= 2:
-            return self.string(node.args[1].value, depth + 1)  # the default
-        if names & set(environment["joiners"]) and len(node.args) >= 2:
-            base = self.string(node.args[0].value, depth + 1) or ""
-            tail = self.string(node.args[1].value, depth + 1) or ""
+        if names & set(environment["readers"]):
+            values = arguments(node)
+            return self.string(values[1], depth + 1) if len(values) >= 2 else None  # the default
+        if names & set(environment["joiners"]):
+            values = arguments(node)
+            if len(values) < 2:
+                return None
+            base = self.string(values[0], depth + 1) or ""
+            tail = self.string(values[1], depth + 1) or ""
             return tail if "://" in tail else base.rstrip("/") + "/" + tail.lstrip("/")
         return None
 
-    def argument(self, call: cst.Call, keywords: list[str]) -> cst.BaseExpression | None:
+    def argument(self, call: ast.Call, keywords: list[str]) -> ast.expr | None:
         """The call's first positional argument, else its first keyword among ``keywords``."""
         for arg in call.args:
-            if arg.keyword is None and arg.star == "":
-                return arg.value
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value in keywords:
-                return arg.value
+            if type(arg) is not ast.Starred:
+                return arg
+        for keyword in call.keywords:
+            if keyword.arg is not None and keyword.arg in keywords:
+                return keyword.value
         return None
 
+    def concatenated(self, node: ast.JoinedStr) -> bool:
+        """Whether an f-string is written as several literals (``"a" f"{b}"``), as opposed
+        to a single f-string. Read from the source's tokens: ``ast`` joins them."""
+        import tokenize
 
-def literal(node: cst.SimpleString | cst.Integer) -> object:
-    """The value of a string or integer literal; None where Python refuses it (an escape
-    libcst accepts and Python does not, more digits than ``int`` converts). Quietly: an
-    unknown escape warns on standard error (a SyntaxWarning since Python 3.12), and the
-    code is the user's to warn about, not flylint's."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        text = "(" + self.segment(node) + ")"
+        literals = depth = 0
         try:
-            return node.evaluated_value
-        except (SyntaxError, ValueError):
-            return None
+            for token in tokenize.generate_tokens(io.StringIO(text).readline):
+                name = tokenize.tok_name[token.type]
+                if name == "FSTRING_START":  # Python 3.12+: an f-string is several tokens
+                    literals += depth == 0
+                    depth += 1
+                elif name == "FSTRING_END":
+                    depth -= 1
+                elif name == "STRING":
+                    literals += depth == 0
+        except (tokenize.TokenError, SyntaxError):
+            return False
+        return literals > 1
 
 
-# libcst needs ~50 µs per line: past this size a file is generated code, and parsing it
-# would stall an editor or a pre-commit run for tens of seconds.
+def arguments(call: ast.Call) -> list[ast.expr]:
+    """A call's argument values as written, positional and keyword ones in source order
+    (``f(x, *y, key=z, **w)``: x, y, z, w)."""
+    values = [arg.value if type(arg) is ast.Starred else arg for arg in call.args]
+    if not call.keywords:
+        return values
+    if values and _START(call.keywords[0]) < _START(call.args[-1]):  # f(a=1, *b)
+        pairs = [(_START(arg), value) for arg, value in zip(call.args, values, strict=True)]
+        pairs += [(_START(keyword), keyword.value) for keyword in call.keywords]
+        pairs.sort(key=lambda pair: pair[0])
+        return [value for _, value in pairs]
+    return values + [keyword.value for keyword in call.keywords]
+
+
+_START = operator.attrgetter("lineno", "col_offset")
+
+
+def _position(node: ast.AST) -> tuple[int, int, int, int]:
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+
+# Past this size a file is generated code.
 MAX_PYTHON_CHARS = 256 * 1024
 
 
@@ -541,41 +606,87 @@ def _fact_hints() -> list[str]:
     return sorted({hint for p in producers if p.reads == PYTHON for hint in p.hints})
 
 
-# How deep the syntax tree of a file libcst is given may be. libcst's native parser
-# overflows the C stack on ~1,300 nested brackets (the process dies), and its conversion
-# and position walk take superlinear time and then raise RecursionError at ~500 levels;
-# real code stays under ~40.
+# How deep a syntax tree flylint analyses may be. Real code stays under ~40; generated code
+# far deeper (``1 + 1 + ...`` a thousand times) is skipped with a notice, before any walk
+# of flylint's meets it. CPython's own parser refuses ~200 nested brackets, and its
+# "too complex" verdicts (MemoryError, RecursionError) count as too deep.
 MAX_NESTING = 200
 
+_TOO_DEEP = f"skipped: nested more than {MAX_NESTING} levels deep, too deep for Python analysis"
 
-def _check_nesting(source: Source) -> None:
-    """Raise Unreadable for a file too deeply nested to hand to libcst. CPython's own
-    parser (C, linear, with its own limits) judges first; where it refuses the file as
-    invalid, libcst still gets it (it reads syntax newer than the running Python) unless
-    its brackets nest too deep."""
-    import ast
+# Fields that never hold a node to walk: operators and contexts (singletons with nothing
+# below), identifiers, numbers, flags, and a Constant's value. (``name`` is an identifier
+# but for ``type X = ...``, whose name is a Name node; a value that is no node is passed
+# over by the walk.)
+_LEAF_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level", "kind",
+     "type_comment", "conversion", "is_async", "simple", "tag", "kwd_attrs"}
+)  # fmt: skip
 
-    too_deep = Unreadable(
-        f"skipped: nested more than {MAX_NESTING} levels deep, too deep for Python analysis",
-        error=False,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            tree = ast.parse(source.text)
-        except (MemoryError, RecursionError):  # CPython's "too complex" verdicts
-            raise too_deep from None
-        except (SyntaxError, ValueError):
-            if _bracket_depth(source.text) > MAX_NESTING // 2:
-                raise too_deep from None
-            return
-    stack = [(tree, 1)]
-    children = ast.iter_child_nodes
-    while stack:
-        node, level = stack.pop()
-        if level > MAX_NESTING:
-            raise too_deep
-        stack.extend((child, level + 1) for child in children(node))
+
+class _Shape(Record):
+    """What the walk needs of a node type: the fields that may hold nodes, whether it has a
+    ``ctx`` (a Load or Store node: one level deeper, never walked), whether it is a node."""
+
+    __slots__ = ("ctx", "fields", "node")
+
+    def __init__(self, fields: tuple[str, ...], ctx: bool, node: bool) -> None:
+        self.fields = fields
+        self.ctx = ctx
+        self.node = node
+
+
+_SHAPES: dict[type, _Shape] = {}
+
+
+def _shape(kind: type) -> _Shape:
+    if not issubclass(kind, ast.AST):  # None: a dict's ``**`` entry has no key
+        return _Shape((), False, False)
+    fields = kind._fields
+    if kind is ast.Constant or kind is ast.MatchSingleton:
+        walked: tuple[str, ...] = ()
+    elif kind is ast.Global or kind is ast.Nonlocal:
+        walked = ()  # names as strings
+    else:
+        walked = tuple(field for field in fields if field not in _LEAF_FIELDS)
+    return _Shape(walked, "ctx" in fields, True)
+
+
+def _index(tree: ast.Module) -> dict[type, list[ast.AST]]:
+    """Every node of the tree by its type, from one iterative walk, breadth first; raises
+    Unreadable when the tree is more than MAX_NESTING levels deep (a node's ``ctx`` counts
+    as a level, as ``ast.iter_child_nodes`` gives it)."""
+    by_type: dict[type, list[ast.AST]] = {}
+    shapes = _SHAPES
+    layer: list[Any] = [tree]
+    level = 0
+    while layer:
+        level += 1
+        below: list[Any] = []
+        deepest = level
+        for node in layer:
+            kind = type(node)
+            shape = shapes.get(kind)
+            if shape is None:
+                shape = shapes[kind] = _shape(kind)
+            if not shape.node:
+                continue
+            found = by_type.get(kind)
+            if found is None:
+                found = by_type[kind] = []
+            found.append(node)
+            if shape.ctx:
+                deepest = level + 1
+            for field in shape.fields:
+                value = getattr(node, field)
+                if type(value) is list:
+                    below += value
+                elif value is not None:
+                    below.append(value)
+        if deepest > MAX_NESTING:
+            raise Unreadable(_TOO_DEEP, error=False)
+        layer = below
+    return by_type
 
 
 def _bracket_depth(text: str) -> int:
@@ -592,7 +703,9 @@ def _bracket_depth(text: str) -> int:
 
 def parse(source: Source, precheck: bool = True) -> PythonModule | Diagnostic | None:
     """Parse a Python file that passes the pre-check (``precheck`` False: a caller that
-    checked its own hints); None when it cannot matter."""
+    checked its own hints); None when it cannot matter. A file Python cannot parse is a
+    FLY000 at the parser's own line and column; one too large or too deeply nested to
+    analyse raises Unreadable (a notice)."""
     if precheck and not worth_parsing(source.text):
         return None
     if len(source.text) > MAX_PYTHON_CHARS:
@@ -601,66 +714,85 @@ def parse(source: Source, precheck: bool = True) -> PythonModule | Diagnostic | 
             "limit for Python analysis",
             error=False,
         )
-    _check_nesting(source)
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    try:
-        wrapper = MetadataWrapper(cst.parse_module(source.text), unsafe_skip_copy=True)
-    except cst.ParserSyntaxError as exc:
-        line = max(exc.raw_line, 1)
-        return Diagnostic(
-            PARSE_ERROR, source.path, Span(line, exc.raw_column + 1, line, exc.raw_column + 1),
-            f"invalid Python: {exc.message}",
-        )  # fmt: skip
-    except RecursionError:
-        return Diagnostic(PARSE_ERROR, source.path, Span.at_line(1), "Python nested too deeply")
-    except cst.CSTValidationError as exc:  # parsed, then refused as a tree: invalid Python
-        return Diagnostic(PARSE_ERROR, source.path, Span.at_line(1), f"invalid Python: {exc}")
-    parsed = PythonModule(source, wrapper.module, wrapper.resolve(PositionProvider))
-    for node in parsed.nodes((cst.Import, cst.ImportFrom)):
+    with collection_paused():
+        tree = _parse(source)
+        if isinstance(tree, Diagnostic):
+            return tree
+        parsed = PythonModule(source, tree, _index(tree))
+    for node in parsed.nodes((ast.Import, ast.ImportFrom)):
         parsed.imports.update(_bindings(node))
-    for statement in wrapper.module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target = small.targets[0].target
-                if isinstance(target, cst.Name):
-                    parsed.constants.setdefault(target.value, small.value)
+    for statement in tree.body:
+        if type(statement) is ast.Assign and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if type(target) is ast.Name:
+                parsed.constants.setdefault(target.id, statement.value)
     return parsed
 
 
-def _dotted(node: Any) -> str | None:
-    import libcst as cst
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a tree is built and analysed. A tree is ~50
+    objects per line and holds no cycle (freed as soon as it is dropped), yet each of the
+    collector's passes would scan it all: unpaused, a 2 MB module's parse and analysis
+    take twice as long. Callers drop the tree before the block ends."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+
+def _parse(source: Source) -> ast.Module | Diagnostic:
+    with warnings.catch_warnings():
+        # An unknown escape warns (a SyntaxWarning since Python 3.12), and the code is the
+        # user's to warn about, not flylint's.
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(source.text)
+        except (MemoryError, RecursionError):  # CPython's "too complex" verdicts
+            raise Unreadable(_TOO_DEEP, error=False) from None
+        except SyntaxError as exc:
+            if _bracket_depth(source.text) > MAX_NESTING // 2:
+                raise Unreadable(_TOO_DEEP, error=False) from None
+            line, column = max(exc.lineno or 1, 1), max(exc.offset or 1, 1)
+            return Diagnostic(
+                PARSE_ERROR, source.path, Span(line, column, line, column),
+                f"invalid Python: {exc.msg}",
+            )  # fmt: skip
+        except ValueError as exc:  # a NUL byte (Python 3.11 and older): decode refuses those
+            return Diagnostic(PARSE_ERROR, source.path, Span.at_line(1), f"invalid Python: {exc}")
 
 
-def _bindings(node: Any) -> dict[str, str]:
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` of a name or a chain of attributes; None for anything else."""
+    parts = []
+    while type(node) is ast.Attribute:
+        parts.append(node.attr)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+    if type(node) is not ast.Name:
+        return None
+    parts.append(node.id)  # type: ignore[attr-defined]
+    return ".".join(reversed(parts))
+
+
+def _bindings(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     """The names an import statement binds, with what they stand for."""
-    import libcst as cst
-
     found: dict[str, str] = {}
-    if isinstance(node, cst.Import):
+    if isinstance(node, ast.Import):
         for alias in node.names:
-            name = _dotted(alias.name) or ""
             if alias.asname is not None:
-                found[_dotted(alias.asname.name) or name] = name
+                found[alias.asname] = alias.name
             else:
-                head = name.split(".", 1)[0]
+                head = alias.name.split(".", 1)[0]
                 found[head] = head
         return found
-    if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+    if node.level or node.module is None:
         return found
-    module = _dotted(node.module) or ""
     for alias in node.names:
-        name = _dotted(alias.name) or ""
-        bound = _dotted(alias.asname.name) if alias.asname is not None else name
-        found[bound or name] = f"{module}.{name}"
+        if alias.name == "*":
+            return {}
+        found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return found
