@@ -114,13 +114,13 @@ def test_100000_lines(name: str, tmp_path: Path, capsys) -> None:
 
 
 def test_huge_python_file_is_skipped_with_a_notice(tmp_path: Path, capsys) -> None:
-    body = 'SMTP_PASSWORD = "summer-Rain-77"\n' + "x = 1\n" * 100_000
+    body = 'SMTP_PASSWORD = "summer-Rain-77"\n' + "x = 1\n" * 200_000
     (tmp_path / "generated_pb2.py").write_text(body, encoding="utf-8")
     began = time.perf_counter()
     code, out, _ = lint(capsys, str(with_witness(tmp_path)))
     assert time.perf_counter() - began < 5
     assert code == 1
-    assert "generated_pb2.py:1:1: skipped: 585 KB is over the 256 KB limit for Python" in out
+    assert "generated_pb2.py:1:1: skipped: 1171 KB is over the 1024 KB limit for Python" in out
     assert "witness/fly.toml:3:3: FLY201" in out
 
 

@@ -211,7 +211,7 @@ def test_notices_are_reported_but_are_not_findings(tmp_path: Path, capsys) -> No
     )
     assert main(["check", str(tmp_path), "--format", "concise"]) == 0
     captured = capsys.readouterr()
-    skipped = "skipped: 256 KB is over the 256 KB limit for Python analysis"
+    skipped = "skipped: 1024 KB is over the 1024 KB limit for Python analysis"
     assert captured.out == f"{tmp_path / 'big.py'}:1:1: {skipped}\n"
     assert captured.err == ""
     _, out = run(capsys, str(tmp_path), "--format", "json")

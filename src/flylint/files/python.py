@@ -591,8 +591,12 @@ def _position(node: ast.AST) -> tuple[int, int, int, int]:
     return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
 
-# Past this size a file is generated code.
-MAX_PYTHON_CHARS = 256 * 1024
+# Past this size a file is generated code (protobuf, API clients), and it should not
+# stall an editor or a pre-commit run. Measured end to end (``flylint check --no-cache
+# FILE``, process start included, Python 3.11, min-median of 7 runs on 2 busy cores): a
+# 1 MB module lints in 0.44-0.58 s, where reading it and ``ast.parse`` alone take
+# 0.35-0.39 s; 2 MB would take 0.9-1.0 s (alone: 0.8-0.9 s). 256 KB was libcst's bound.
+MAX_PYTHON_CHARS = 1024 * 1024
 
 
 def _fact_hints() -> list[str]:
