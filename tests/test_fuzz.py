@@ -9,6 +9,7 @@ also runs the language server on some of its inputs or lints them in three forma
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,10 @@ def test_deep_nesting_never_crashes(shape: tuple[str, int], tmp_path: Path, caps
     _run(tmp_path, "app.py", f'URL = "https://a.fly.dev"\ny = {body}\n'.encode(), capsys)
 
 
+def _no_answer(signum: int, frame: object) -> None:
+    raise TimeoutError("the language server published nothing for the document in 60 s")
+
+
 class _RawServer:
     """``flylint server`` over stdio, spoken to in raw JSON-RPC: one process for every
     example, so that a document that kills it fails the example that sent it."""
@@ -269,7 +274,16 @@ class _RawServer:
             "textDocument/didOpen",
             {"textDocument": {"uri": uri, "languageId": "", "version": version, "text": text}},
         )
-        said = []
+        said: list[str] = []
+        # A document the server never answers must fail its example, not hang the suite.
+        signal.signal(signal.SIGALRM, _no_answer)
+        signal.alarm(60)
+        try:
+            return self._answer(uri, said)
+        finally:
+            signal.alarm(0)
+
+    def _answer(self, uri: str, said: list[str]) -> list[str]:
         while True:
             message = self.receive()
             params = message.get("params") or {}
