@@ -86,6 +86,15 @@ class _Unmatchable(Exception):
     """The pattern can match no path: git's wildmatch aborts wherever it reaches it."""
 
 
+def _escaped(pattern: bytes, i: int, end: int) -> tuple[int, int]:
+    """The byte at ``i``, or the one after it when it is a backslash; and its index."""
+    if pattern[i] == _BACKSLASH:
+        i += 1
+        if i >= end:
+            raise _Unmatchable
+    return pattern[i], i
+
+
 def _bracket(pattern: bytes, start: int) -> tuple[frozenset[int], int]:
     """The set of bytes ``[...]`` at ``start`` stands for, and the index after its ``]``;
     parsed as wildmatch parses it: a ``]`` first is a member, ``!`` or ``^`` first negates,
@@ -102,19 +111,10 @@ def _bracket(pattern: bytes, start: int) -> tuple[frozenset[int], int]:
             raise _Unmatchable
         byte = pattern[i]
         if byte == _BACKSLASH:
-            i += 1
-            if i >= end:
-                raise _Unmatchable
-            byte = pattern[i]
+            byte, i = _escaped(pattern, i, end)
             members.add(byte)
         elif byte == _DASH and previous and i + 1 < end and pattern[i + 1] != _CLOSE:
-            i += 1
-            last = pattern[i]
-            if last == _BACKSLASH:
-                i += 1
-                if i >= end:
-                    raise _Unmatchable
-                last = pattern[i]
+            last, i = _escaped(pattern, i + 1, end)
             members.update(range(previous, last + 1))
             byte = 0
         elif byte == _OPEN and i + 1 < end and pattern[i + 1] == _COLON:
