@@ -214,21 +214,27 @@ def test_deep_nesting_never_crashes(shape: tuple[str, int], tmp_path: Path, caps
 
 
 def _no_answer(signum: int, frame: object) -> None:
-    raise TimeoutError("the language server did not take or answer the document in 60 s")
+    raise TimeoutError("the language server did not take the document in 60 s")
 
 
 class _RawServer:
     """``flylint server`` over stdio, spoken to in raw JSON-RPC: one process for every
-    example, so that a document that kills it fails the example that sent it."""
+    example, so that a document that kills it fails the example that sent it. Its output
+    is read all the time, by a thread, as an editor does: a client that stops reading
+    while it writes a large document deadlocks with a server writing diagnostics."""
 
     def __init__(self, cwd: Path) -> None:
+        import queue
         import subprocess
         import sys
+        import threading
 
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flylint", "server"], cwd=cwd,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         )  # fmt: skip
+        self.messages: queue.Queue[dict | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
         self.next_id = 0
         self.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
         self.notify("initialized", {})
@@ -241,20 +247,33 @@ class _RawServer:
         self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         self.process.stdin.flush()
 
-    def receive(self) -> dict:
+    def _read(self) -> None:
         import json
 
         assert self.process.stdout is not None
-        length = None
         while True:
-            line = self.process.stdout.readline()
-            assert line, "the language server died"
-            if line in (b"\r\n", b"\n"):
-                break
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        assert length is not None
-        return json.loads(self.process.stdout.read(length))
+            length = None
+            while True:
+                line = self.process.stdout.readline()
+                if not line:
+                    self.messages.put(None)
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            assert length is not None
+            self.messages.put(json.loads(self.process.stdout.read(length)))
+
+    def receive(self) -> dict:
+        import queue
+
+        try:
+            message = self.messages.get(timeout=60)
+        except queue.Empty:
+            raise TimeoutError("the language server did not answer in 60 s") from None
+        assert message is not None, "the language server died"
+        return message
 
     def request(self, method: str, params: dict) -> dict:
         self.next_id += 1
@@ -268,11 +287,9 @@ class _RawServer:
         self.send({"method": method, "params": params})
 
     def diagnostics(self, uri: str, text: str, version: int) -> list[str]:
-        """Open ``text`` as ``uri``: the messages of what the server published for it, and
-        of anything it showed or logged meanwhile."""
-        # A document the server never reads or answers must fail its example, not hang
-        # the suite: the alarm covers sending it too (a server that stopped reading blocks
-        # the write once the pipe is full).
+        """Open ``text`` as ``uri`` at ``version``: the messages of what the server
+        published for that version, and of anything it showed or logged meanwhile."""
+        # A server that stops reading blocks the write once the pipe is full.
         signal.signal(signal.SIGALRM, _no_answer)
         signal.alarm(60)
         try:
@@ -280,18 +297,18 @@ class _RawServer:
                 "textDocument/didOpen",
                 {"textDocument": {"uri": uri, "languageId": "", "version": version, "text": text}},
             )
-            return self._answer(uri, [])
         finally:
             signal.alarm(0)
-
-    def _answer(self, uri: str, said: list[str]) -> list[str]:
+        said: list[str] = []
         while True:
             message = self.receive()
             params = message.get("params") or {}
             if message.get("method") in ("window/showMessage", "window/logMessage"):
                 said.append(params.get("message", ""))
             published = message.get("method") == "textDocument/publishDiagnostics"
-            if published and params.get("uri") == uri:
+            # The version tells this document's diagnostics from the empty list that
+            # closing the previous example's document published.
+            if published and params.get("uri") == uri and params.get("version") == version:
                 said += [d["message"] for d in params["diagnostics"]]
                 self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
                 return said
