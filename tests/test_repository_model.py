@@ -66,7 +66,7 @@ def test_a_suppression_in_the_code_is_read_as_it_is_now(repo: Path, capsys) -> N
 def test_a_dockerfile_under_any_name_is_a_dockerfile_however_it_is_named(
     repo: Path, capsys
 ) -> None:
-    from flylint.server import lint_document
+    from flylint.server.documents import lint_document
 
     dockerfile = "FROM python:3.12\nARG GITHUB_TOKEN=ghp_0FlyLint0FlyLint0FlyLint0FlyLint0Fly\n"
     write(repo, {
@@ -76,9 +76,9 @@ def test_a_dockerfile_under_any_name_is_a_dockerfile_however_it_is_named(
     walk = check(capsys, ".")
     assert walk[1] == [line for line in walk[1] if "FLY104" in line] != []
     assert check(capsys, "docker/web.containerfile") == walk
-    found = lint_document(repo / "docker" / "web.containerfile", dockerfile)
+    found = lint_document(repo / "docker" / "web.containerfile", dockerfile).diagnostics
     assert [d.code for d in found] == ["FLY104"]
-    assert lint_document(repo / "notes.txt", "not a Fly config\n") == []
+    assert lint_document(repo / "notes.txt", "not a Fly config\n").diagnostics == []
 
 
 def test_a_nested_repository_is_judged_as_its_own(repo: Path, capsys) -> None:

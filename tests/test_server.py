@@ -126,6 +126,77 @@ async def test_a_saved_or_changed_file_republishes_what_depends_on_it(
     assert [d.code for d in await _settled(client, uri)] == ["FLY202"]
 
 
+class _Recorded(dict):
+    """``client.diagnostics`` that also keeps every list published, in order."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.log: list[tuple[str, list[types.Diagnostic]]] = []
+
+    def __setitem__(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        self.log.append((uri, list(diagnostics)))
+        super().__setitem__(uri, diagnostics)
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_edits_is_linted_once_for_its_last_text(
+    client: LanguageClient, tmp_path: Path
+):
+    """Ten keystrokes 5 ms apart: one lint, of the newest text, published with no stale
+    result before or after it."""
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "fly.toml"
+    uri = path.as_uri()
+    client.diagnostics = recorded = _Recorded(client.diagnostics)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="toml", version=1, text=CONFIG
+            )
+        )
+    )
+    assert [d.code for d in await published(client, uri)] == ["FLY101"]
+    recorded.log.clear()
+    for version in range(2, 12):
+        text = 'app = "shop"\n' + "#" * version + "\n"
+        if version == 11:
+            text += "[http_service]\n  internal_port = 8080\n  force_https = false\n"
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        await asyncio.sleep(0.005)
+    for _ in range(1000):  # 10 s at most
+        if recorded.log:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(1)  # time for a stale lint to publish, if one did
+    assert [(u, sorted(d.code for d in found)) for u, found in recorded.log] == [
+        (uri, ["FLY201", "FLY202"])
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_document_closed_while_it_is_linted_keeps_no_diagnostics(
+    client: LanguageClient, tmp_path: Path
+):
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "app.py"
+    # Slow enough to lint (half a megabyte) that the close comes while it runs.
+    text = 'KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n' + "x = [1, 2, 3]\n" * 40_000
+    client.diagnostics = recorded = _Recorded(client.diagnostics)
+    item = types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+    await asyncio.sleep(0.05)
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(item.uri))
+    )
+    await asyncio.sleep(2)
+    assert recorded.log == [(item.uri, [])]
+
+
 async def _settled(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
     """The diagnostics of ``uri`` in the next notification for it (10 s at most)."""
 
@@ -270,20 +341,19 @@ async def test_a_message_over_the_size_limit_is_refused_quickly(
 def test_an_exception_while_linting_becomes_a_diagnostic(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    from flylint import server
     from flylint.engine import run
+    from flylint.server.documents import lint_document
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError(TOKEN)
 
     monkeypatch.setattr(run, "lint", broken)
-    logged: list[str] = []
-    monkeypatch.setattr(server.server, "window_log_message", lambda p: logged.append(p.message))
-    (found,) = server.lint_document(tmp_path / "fly.toml", CONFIG)
+    outcome = lint_document(tmp_path / "fly.toml", CONFIG)
+    (found,) = outcome.diagnostics
     assert found.range.start.line == 0
     assert found.message == "flylint could not lint this document: KeyError"
-    (message,) = logged
-    assert "KeyError" in message and TOKEN[2:] not in message
+    assert outcome.log is not None and "KeyError" in outcome.log
+    assert TOKEN[2:] not in outcome.log
 
 
 @pytest.mark.asyncio
@@ -409,10 +479,10 @@ def test_a_content_length_shorter_than_its_body_does_not_jam_the_connection():
 
 
 def test_a_message_over_the_size_limit_gets_an_error_without_being_read():
-    from flylint import server
+    from flylint.server import framing
 
     start = '{"jsonrpc": "2.0", "id": 7, "method": "initialize", "params": {"x": "'
-    header = b"Content-Length: %d\r\n\r\n" % (server.MAX_MESSAGE_BYTES + 1)
+    header = b"Content-Length: %d\r\n\r\n" % (framing.MAX_MESSAGE_BYTES + 1)
     # Only the start of the announced body is ever written.
     got = _responses(header + start.encode() + b"a" * 100_000, wanted=7)
     assert got["response"]["error"]["code"] == -32600
@@ -424,18 +494,18 @@ def _fed(framer: object, *chunks: bytes) -> list[object]:
 
 
 def test_the_reader_skips_junk_to_the_next_header():
-    from flylint.server import _Framer
+    from flylint.server.framing import Framer
 
     good = _frame(_initialize(2))
     body = json.dumps(_initialize(1)).encode()
     short = b"Content-Length: %d\r\n\r\n%s" % (len(body) // 2, body)
-    framer = _Framer()
+    framer = Framer()
     # The rest of a body whose header said less; garbage with a blank line in it.
     first, second = _fed(framer, short + b"garbage\r\n\r\n" + good[:10], good[10:])
     assert first == body[: len(body) // 2] and json.loads(second)["id"] == 2
 
     # A header that said more than its body swallowed the next message's header.
-    framer = _Framer()
+    framer = Framer()
     long = b"Content-Length: %d\r\n\r\n%s" % (len(body) + 30, body)
     (swallowed,) = _fed(framer, long + good)
     framer.resync(swallowed)
@@ -444,13 +514,13 @@ def test_the_reader_skips_junk_to_the_next_header():
 
 
 def test_the_reader_skips_an_oversized_message_in_bounded_memory(monkeypatch):
-    from flylint import server
+    from flylint.server import framing
 
-    monkeypatch.setattr(server, "MAX_MESSAGE_BYTES", 1000)
-    monkeypatch.setattr(server, "_PEEK_BYTES", 100)
+    monkeypatch.setattr(framing, "MAX_MESSAGE_BYTES", 1000)
+    monkeypatch.setattr(framing, "PEEK_BYTES", 100)
     params = '{"textDocument": {"text": "' + "x" * 2000 + '"}}'
     body = ('{"jsonrpc": "2.0", "method": "m", "params": ' + params + ', "id": 9}').encode()
-    framer = server._Framer()
+    framer = framing.Framer()
     items = _fed(framer, b"Content-Length: %d\r\n\r\n" % len(body), body[:150])
     (skipped,) = items  # its start came: too little to tell what it is
     assert skipped.head == body[:100] and not skipped.complete
@@ -459,6 +529,6 @@ def test_the_reader_skips_an_oversized_message_in_bounded_memory(monkeypatch):
     assert len(framer._buffer) < 1000
     assert json.loads(items[1])["id"] == 2
     # Its id was at its end.
-    top = server._top_level(skipped.head.decode(), skipped.tail.decode())
-    assert server._value(server._ID, top) == 9
-    assert server._value(server._METHOD, top) == "m"
+    top = framing.top_level(skipped.head.decode(), skipped.tail.decode())
+    assert framing.value(framing.ID, top) == 9
+    assert framing.value(framing.METHOD, top) == "m"

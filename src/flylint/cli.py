@@ -318,12 +318,12 @@ def _fix(run) -> bool:
 
 def _server() -> int:
     try:
-        from flylint import server
+        from flylint.server import app
     except ImportError as exc:
         raise UsageError(
             f"the language server needs {exc.name}: pip install 'flylint[lsp]'"
         ) from exc
-    return server.main()
+    return app.main()
 
 
 def _rule(args: argparse.Namespace) -> int:

@@ -45,14 +45,15 @@ def remember(value: str) -> None:
     """``value`` is a credential: mask it wherever it appears in what this process writes."""
     value = value.strip()
     if len(value) >= _MIN_REMEMBERED and value not in _state.known:
-        _state.known.append(value)
-        _state.known.sort(key=len, reverse=True)
+        # A new list, never one changed in place: the language server's event loop may
+        # be redacting with the old one while its linting thread remembers.
+        _state.known = sorted([*_state.known, value], key=len, reverse=True)
 
 
 def forget() -> None:
     """A new run: what earlier runs of this process found is theirs (the language server
     lints for hours; a test suite runs many projects in one process)."""
-    _state.known.clear()
+    _state.known = []
 
 
 def configure(extra: tuple[Any, ...]) -> None:
