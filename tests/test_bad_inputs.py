@@ -42,7 +42,7 @@ def test_invalid_utf8_is_fly000_at_its_line(name: str, tmp_path: Path, capsys) -
     (tmp_path / name).write_bytes(b"# ok\n# ok\nx = '\xff\xfe'\n")
     code, out, _ = lint(capsys, str(with_witness(tmp_path)))
     assert code == 1
-    assert f"{tmp_path / name}:3:1: FLY000 file is not valid UTF-8" in out
+    assert f"{tmp_path / name}:3:1: FLY000 [high] file is not valid UTF-8" in out
     assert "witness/fly.toml:3:3: FLY201" in out
 
 
@@ -51,7 +51,10 @@ def test_binary_file_is_fly000(name: str, tmp_path: Path, capsys) -> None:
     (tmp_path / name).write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
     code, out, _ = lint(capsys, str(tmp_path / name))
     assert code == 1
-    assert out == f"{tmp_path / name}:1:1: FLY000 binary file (contains NUL bytes); not linted\n"
+    assert (
+        out
+        == f"{tmp_path / name}:1:1: FLY000 [high] binary file (contains NUL bytes); not linted\n"
+    )
 
 
 @pytest.mark.parametrize("ending", [b"\r\n", b"\r"])
@@ -93,9 +96,9 @@ def test_deeply_nested_toml(text: str, tmp_path: Path, capsys) -> None:
     assert "internal error" not in err
     assert out in (
         "",
-        f"{tmp_path}/fly.toml:1:1: FLY000 invalid TOML: nested too deeply\n",
-        f"{tmp_path}/fly.toml:1:1: FLY001 unknown table [t]: flyctl ignores it, so none of its "
-        "settings apply\n",
+        f"{tmp_path}/fly.toml:1:1: FLY000 [high] invalid TOML: nested too deeply\n",
+        f"{tmp_path}/fly.toml:1:1: FLY001 [high] unknown table [t]: flyctl ignores it, so none of "
+        "its settings apply\n",
     )
 
 
@@ -172,9 +175,9 @@ def test_a_string_escape_python_rejects_but_libcst_reads(tmp_path: Path, capsys)
     ("text", "finding"),
     [
         ('[[services]]\n  internal_port = 8080\n  [[services.ports]]\n    port = "²"\n',
-         ':5:5: FLY002 port must be a port number, not the string "²"'),
+         ':5:5: FLY002 [high] port must be a port number, not the string "²"'),
         (f'[http_service]\n  internal_port = "{"7" * 5000}"\n  force_https = true\n',
-         ":3:3: FLY002 internal_port must be an integer, not the string"),
+         ":3:3: FLY002 [high] internal_port must be an integer, not the string"),
     ],
 )  # fmt: skip
 def test_digits_int_cannot_read_are_not_a_port(text: str, finding: str, tmp_path, capsys):
@@ -265,7 +268,7 @@ def test_a_dockerfile_path_no_file_can_have(named: str, tmp_path, monkeypatch, c
     ("expression", "outcome"),
     [
         ("+".join(["1"] * 600), ":1:1: skipped: nested more than 200 levels deep"),
-        (" ".join(['"a"'] * 600), ":4:1: FLY401 requests.get calls billing"),
+        (" ".join(['"a"'] * 600), ":4:1: FLY401 [medium] requests.get calls billing"),
     ],
 )
 def test_python_nested_deeper_than_a_recursive_walk_goes(
@@ -291,11 +294,14 @@ def test_python_nested_deeper_than_a_recursive_walk_goes(
 @pytest.mark.parametrize(
     ("text", "finding"),
     [
-        ("import requests\nclass A\n    pass\n", "app.py:2:8: FLY000 invalid Python: expected ':'"),
+        (
+            "import requests\nclass A\n    pass\n",
+            "app.py:2:8: FLY000 [high] invalid Python: expected ':'",
+        ),
         # Columns count code points: "é" is two bytes in UTF-8, one column.
         (
             "import requests\ndef f():\n    prénom = 'é'; return = 1\n",
-            "app.py:3:26: FLY000 invalid Python: invalid syntax",
+            "app.py:3:26: FLY000 [high] invalid Python: invalid syntax",
         ),
     ],
 )

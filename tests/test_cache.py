@@ -655,7 +655,7 @@ def test_a_warm_run_prints_the_same_without_parsing_anything(app: Path, tmp_path
 def test_editing_the_apps_fly_toml_changes_its_python_findings(app: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     before = flylint(app, cache, ".")
-    assert "app.py:11:16: FLY401 requests.post calls billing-api over" in before.stdout
+    assert "app.py:11:16: FLY401 [medium] requests.post calls billing-api over" in before.stdout
     fly_toml = app / "fly.toml"
     # Renamed to the called app, app.py calls the app itself: not a finding any more.
     text = fly_toml.read_text(encoding="utf-8")

@@ -159,7 +159,7 @@ def test_a_last_line_continued_into_nothing_keeps_its_secret(
         encoding="utf-8",
     )
     assert main(["check", "--no-cache", "--format", "concise", str(tmp_path / "Dockerfile")]) == 1
-    assert ":3:5: FLY103 ENV GITHUB_TOKEN bakes a credential" in capsys.readouterr().out
+    assert ":3:5: FLY103 [high] ENV GITHUB_TOKEN bakes a credential" in capsys.readouterr().out
 
 
 # --- The parser itself ---------------------------------------------------------------------

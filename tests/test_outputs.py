@@ -135,7 +135,7 @@ def test_json_schema(capsys) -> None:
     first = document["findings"][0]
     assert list(first) == [
         "rule", "name", "level", "path", "line", "column", "end_line", "end_column",
-        "message", "docs_url", "fingerprint", "precision",
+        "message", "docs_url", "fingerprint", "precision", "confidence",
     ]  # fmt: skip
     assert (first["rule"], first["line"], first["column"]) == ("FLY101", 4, 3)
     assert document["summary"] == {
@@ -155,7 +155,7 @@ def test_github_annotations_escape_properties_and_data(tmp_path: Path, capsys) -
     first = out.splitlines()[0]
     assert first.startswith("::error file=")
     assert "a%2Cb%3Ac/fly.toml,line=4,col=3,endLine=4,endColumn=" in first
-    assert "title=FLY101 (secret-in-fly-env)::" in first
+    assert "title=FLY101 (secret-in-fly-env%2C high confidence)::" in first
     assert "::warning " in out  # FLY402 is a warning
 
 
@@ -183,8 +183,8 @@ def test_text_names_each_findings_rule_and_level(capsys) -> None:
     lines = out.splitlines()
     assert lines[0] == f"{APP.as_posix()}/fly.toml"
     assert lines[1].startswith("  4:3  FLY101  [env] STRIPE_SECRET_KEY holds a credential")
-    assert lines[1].endswith("  [secret-in-fly-env, error]")
-    assert lines[4].endswith("  [https-not-forced, warning]")
+    assert lines[1].endswith("  [secret-in-fly-env, error, high confidence]")
+    assert lines[4].endswith("  [https-not-forced, warning, high confidence]")
 
 
 def test_control_characters_never_reach_the_terminal(tmp_path: Path, capsys) -> None:
@@ -251,10 +251,18 @@ def test_clean_text_summary(tmp_path: Path, capsys) -> None:
 def test_a_call_to_an_app_of_the_same_repository_is_surer(capsys, as_repository) -> None:
     fixtures = ROOT / "tests" / "fixtures" / "python"
     _, out = run(capsys, str(as_repository(fixtures / "monorepo")), "--format", "json")
-    assert {f["precision"] for f in json.loads(out)["findings"]} == {"very-high"}
-    _, out = run(capsys, str(as_repository(fixtures / "FLY401" / "bad")), "--format", "sarif")
+    assert {f["confidence"] for f in json.loads(out)["findings"]} == {"high"}
+    called = as_repository(fixtures / "FLY401" / "bad")
+    _, out = run(capsys, str(called), "--format", "sarif")
     results = json.loads(out)["runs"][0]["results"]
-    assert {r["properties"]["precision"] for r in results} == {"high"}
+    assert {r["properties"]["confidence"] for r in results} == {"medium"}
+    assert all("not your app" in r["message"]["text"] for r in results)
+    # Only findings of high confidence, when asked.
+    code, out = run(capsys, str(called), "--min-confidence", "high")
+    assert code == 0
+    assert out.endswith(
+        "10 findings of lower confidence not shown (`--min-confidence low` shows them).\n"
+    )
 
 
 def test_suppressed_findings_leave_the_exit_code_but_stay_in_sarif(tmp_path: Path, capsys) -> None:

@@ -44,7 +44,7 @@ def test_a_suppression_in_the_code_is_read_as_it_is_now(repo: Path, capsys) -> N
     reaches what the next run sees."""
     write(repo, {"fly.toml": WEB, "settings.py": "SECURE_HSTS_SECONDS = 0\n"})
     assert check(capsys, ".")[1] == [
-        "settings.py:1:1: FLY202 SECURE_HSTS_SECONDS turns HSTS off and fly.toml sets no "
+        "settings.py:1:1: FLY202 [medium] SECURE_HSTS_SECONDS turns HSTS off and fly.toml sets no "
         "Strict-Transport-Security for [http_service]: enable it here, or add "
         'Strict-Transport-Security = "max-age=63072000; includeSubDomains" under '
         "[http_service.http_options.response.headers]"

@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
         "files that were not linted (too large, too deeply nested) count as warnings",
     )
     check.add_argument(
+        "--min-confidence",
+        choices=("low", "medium", "high"),
+        metavar="LEVEL",
+        help="show findings of at least this confidence (low, medium, high; default: "
+        "the min-confidence configured, else medium)",
+    )
+    check.add_argument(
         "--fix",
         action="store_true",
         help="apply the safe fixes to fly.toml files (FLY201-203, FLY402), then report "
@@ -172,7 +179,7 @@ def _check(args: argparse.Namespace) -> int:
         from flylint.repository import settings
 
         settings.load(args.config)
-    options = engine.Options(args.select, args.ignore, args.config)
+    options = engine.Options(args.select, args.ignore, args.config, args.min_confidence)
     refusal = cache.active().refusal
     if refusal:
         print(f"flylint: warning: {printable(refusal)}", file=sys.stderr)

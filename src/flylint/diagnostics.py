@@ -55,7 +55,7 @@ class Diagnostic(Record):
     key, ...) so that fingerprints survive unrelated lines moving.
     """
 
-    __slots__ = ("anchor", "fix", "message", "path", "precision", "rule_id", "span")
+    __slots__ = ("anchor", "confidence", "fix", "message", "path", "rule_id", "span")
 
     def __init__(
         self,
@@ -64,7 +64,7 @@ class Diagnostic(Record):
         span: Span,
         message: str,
         anchor: str = "",
-        precision: str | None = None,
+        confidence: str | None = None,
         fix: Edit | None = None,
     ) -> None:
         self.rule_id = rule_id
@@ -72,9 +72,9 @@ class Diagnostic(Record):
         self.span = span
         self.message = redact(message)
         self.anchor = redact(anchor)
-        # Set when this finding is surer than its rule usually is (the called app is in the
-        # same repository); None means the rule's own precision.
-        self.precision = precision
+        # "high", "medium" or "low", as the evidence for this finding decided; None: the
+        # rule's usual confidence (``rule_data.confidence_of``).
+        self.confidence = confidence
         self.fix = fix  # the safe, mechanical change that resolves it, if there is one
 
     def sort_key(self) -> tuple[str, Span, str, str]:
@@ -96,11 +96,19 @@ class Notice(Record):
 
 
 class Report:
-    __slots__ = ("baselined", "diagnostics", "files_checked", "notices", "suppressed")
+    __slots__ = (
+        "baselined",
+        "below_confidence",
+        "diagnostics",
+        "files_checked",
+        "notices",
+        "suppressed",
+    )
 
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.suppressed: list[Diagnostic] = []  # by inline comments
         self.baselined = 0  # findings hidden because the baseline lists them
+        self.below_confidence = 0  # findings hidden by --min-confidence / min-confidence
         self.notices: list[Notice] = []
         self.files_checked = 0

@@ -50,10 +50,10 @@ class Context:
         span: Span,
         message: str,
         anchor: str,
-        precision: str | None = None,
+        confidence: str | None = None,
         fix: Edit | None = None,
     ) -> Diagnostic:
-        return Diagnostic(rule_id, self.path, span, message, anchor, precision, fix)
+        return Diagnostic(rule_id, self.path, span, message, anchor, confidence, fix)
 
 
 class FlyTomlContext(Context):

@@ -81,11 +81,27 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
         if ports:  # a service without public ports is reachable only over the private network
             entries.append((path, "[[services]]", table, ports))
 
+    stock = _stock_fly_postgres(config.data)
     for path, label, table, ports in entries:
-        found = _reason(ctx, app, label, path, table, ports, image_engine)
+        found = _reason(ctx, app, label, path, table, ports, image_engine, stock)
         if found is not None:
-            span, message = found
-            yield ctx.diagnostic("FLY301", span, message, ".".join(map(str, path)))
+            span, message, confidence = found
+            anchor = ".".join(map(str, path))
+            yield ctx.diagnostic("FLY301", span, message, anchor, confidence)
+
+
+def _stock_fly_postgres(data: dict[str, Any]) -> str | None:
+    """The evidence that this is the config ``fly pg create`` made (which allocates no
+    public IP): a ``flyio/postgres*`` image, or its ``/flycheck/`` health checks."""
+    image = (data.get("build") or {}).get("image") if isinstance(data.get("build"), dict) else None
+    if isinstance(image, str) and image.strip().lower().startswith("flyio/postgres"):
+        return f"its image is {image.strip()}"
+    checks = data.get("checks")
+    if isinstance(checks, dict):
+        paths = [c.get("path") for c in checks.values() if isinstance(c, dict)]
+        if any(isinstance(p, str) and p.startswith("/flycheck/") for p in paths):
+            return "its /flycheck/ health checks"
+    return None
 
 
 def _reason(
@@ -96,8 +112,10 @@ def _reason(
     table: dict[str, Any],
     ports: list[tuple[KeyPath, dict[str, Any]]],
     image_engine: str | None,
-) -> tuple[Span, str] | None:
-    """Where and why this service exposes a database: the strongest evidence only."""
+    stock: str | None,
+) -> tuple[Span, str, str] | None:
+    """Where and why this service exposes a database, and how sure that is: the strongest
+    evidence only."""
     db_ports, _, pg_handlers = _catalog()
     config = ctx.config
     internal = port_number(table.get("internal_port"))
@@ -110,29 +128,42 @@ def _reason(
     for port_path, port in ports:
         if pg_handlers.intersection(handlers(port)):
             number = port_number(port.get("port"))
-            return port_span(port_path), (
+            if stock is not None:
+                # fly pg create allocates no public IP: public only if one was added since.
+                why = (
+                    f"{label} serves PostgreSQL on port {number} (pg_tls) of a stock Fly "
+                    f"Postgres config ({stock}), which gets no public IP unless one is "
+                    f"allocated: if fly ips list -a {app} shows a public IP, release it with "
+                    f"fly ips release and {private}"
+                )
+                return port_span(port_path), why, "low"
+            why = (
                 f"{label} exposes PostgreSQL on public port {number} (pg_tls): it is reachable "
                 f"from the internet while the app holds a public IP; check with fly ips list "
                 f"-a {app}, release them with fly ips release, and {private}"
             )
+            return port_span(port_path), why, "high"
     for port_path, port in ports:
         number = port_number(port.get("port"))
         if number in db_ports:
-            return port_span(port_path), (
-                f"{label} exposes {db_ports[number]} on public port {number}: remove the public "
-                f"port and {private}"
+            why = (
+                f"{label} exposes {db_ports[number]} on public port {number}: remove the "
+                f"public port and {private}"
             )
+            return port_span(port_path), why, "high"
     header = config.where(path).key
     if internal in db_ports:
         public = [n for _, port in ports if (n := port_number(port.get("port"))) is not None]
         via = f"public port {public[0]}" if public else "the internet"
-        return header, (
+        why = (
             f"{label} exposes {db_ports[internal]} (internal port {internal}) on {via}: "
             f"remove the public service and {private}"
         )
+        return header, why, "high"
     if image_engine is not None:
-        return header, (
+        why = (
             f"{label} exposes a {image_engine} to the internet: "
             f"remove the public service and {private}"
         )
+        return header, why, "high"
     return None

@@ -45,9 +45,10 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
                 "FLY401",
                 module.span(call),
                 f"{label} calls {found.app} over the public internet: use {private} "
-                f"instead of {found.public_url}",
+                f"instead of {found.public_url} ({addresses.ownership(found.app, bool(other))})",
                 f"{label}:{found.app}",
-                # An app of this repository: certainly a call between our own services.
-                "very-high" if other else None,
+                # An app of this repository: certainly a call between our own services; an
+                # app the repository does not hold may be a third party's public API.
+                "high" if other else "medium",
             )
             break

@@ -18,37 +18,39 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     for key, value in config.table("env").items():
         if not isinstance(value, str):
             continue
-        for message, precision, target in _findings(key, value, ctx):
+        for message, confidence, target in _findings(key, value, ctx):
             private = _private_value(value, target, ctx.repository)
             yield ctx.diagnostic(
                 "FLY402",
                 config.where(("env", key)).entry,
                 message,
                 f"env.{key}",
-                precision,
+                confidence,
                 Edit(("env",), key, private) if private else None,
             )
 
 
 def check_dockerfile(ctx: DockerfileContext) -> Iterator[Diagnostic]:
     for instruction, setting in ctx.dockerfile.env():
-        for message, precision, _ in _findings(setting.key, setting.value or "", ctx):
+        for message, confidence, _ in _findings(setting.key, setting.value or "", ctx):
             anchor = f"{instruction.stage}.ENV.{setting.key}"
-            yield ctx.diagnostic("FLY402", setting.span, f"ENV {message}", anchor, precision)
+            yield ctx.diagnostic("FLY402", setting.span, f"ENV {message}", anchor, confidence)
 
 
 def _findings(
     key: str, value: str, ctx: Context
 ) -> Iterator[tuple[str, str | None, addresses.FlyDevTarget]]:
-    """(message, precision when surer than the rule's, the called app's address) for a
-    setting that calls another app's public URL."""
+    """(message, confidence, the called app's address) for a setting that calls another
+    app's public URL."""
     if database_setting(key, value) is not None or not addresses.is_service_address_key(key):
         return
     for target in addresses.fly_dev_targets(value):
         if not ctx.is_own(target.app):
-            # An app of this repository: certainly a call between our own services.
-            surer = "very-high" if ctx.repository.app_named(target.app) else None
-            yield _message(ctx.repository, key, target), surer, target
+            # An app of this repository: certainly a call between our own services; an app
+            # the repository does not hold may be a third party's public API.
+            ours = ctx.repository.app_named(target.app) is not None
+            confidence = "high" if ours else "medium"
+            yield _message(ctx.repository, key, target, ours), confidence, target
             return
 
 
@@ -71,11 +73,11 @@ def _internal_port(repository: Repository, app: str) -> int | None:
     return other.internal_port if other else None
 
 
-def _message(repository: Repository, key: str, target: addresses.FlyDevTarget) -> str:
+def _message(repository: Repository, key: str, target: addresses.FlyDevTarget, ours: bool) -> str:
     private = addresses.private_address(
         target.app, _internal_port(repository, target.app), target.scheme
     )
     return (
         f"{key} calls {target.app} over the public internet: use {private} "
-        f"instead of {target.public_url}"
+        f"instead of {target.public_url} ({addresses.ownership(target.app, ours)})"
     )

@@ -108,6 +108,14 @@ def private_address(app: str, port: int | None, scheme: str | None) -> str:
     return f"{private_url(app, port or '<internal_port>', scheme)} (or {flycast})"
 
 
+def ownership(app: str, ours: bool) -> str:
+    """The evidence a call to ``app``'s public URL rests on: whether the repository holds
+    the app's config (a call between its own services) or not (maybe a third party's)."""
+    if ours:
+        return f"{app} is an app of this repository"
+    return f"no config of {app} in this repository: if it is not your app, ignore this"
+
+
 class DatabaseTarget(Record):
     __slots__ = ("engine", "fly_app", "host", "port")
 

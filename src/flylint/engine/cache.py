@@ -47,7 +47,7 @@ ENV_DIR = "FLYLINT_CACHE_DIR"
 # 1 s), or carry the time of a skewed network server: its signature is not trusted, so
 # the next run reads it again (the "racy" case of git's index).
 RACY_NS = 3_000_000_000
-FORMAT = "flylint-pack-5"
+FORMAT = "flylint-pack-6"  # 6: findings carry a confidence
 MAX_PACK_BYTES = 64 * 1024 * 1024  # a pack larger than this is not read (nor written)
 CHECK_BYTES = 32  # a pack's check: the BLAKE2b digest of its marshal
 LOCK_WAIT_S = 10.0  # a pack whose lock is held longer than this is not saved this run

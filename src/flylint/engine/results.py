@@ -49,7 +49,7 @@ def encode(result: FileResult, relative: Callable[[Path], str]) -> tuple:
 
     def diagnostic(d: Diagnostic) -> tuple:
         fix = (d.fix.table, d.fix.key, d.fix.value) if d.fix else None
-        return (d.rule_id, name(d.path), tuple(d.span), d.message, d.anchor, d.precision, fix)
+        return (d.rule_id, name(d.path), tuple(d.span), d.message, d.anchor, d.confidence, fix)
 
     return (
         [diagnostic(d) for d in result.diagnostics],
@@ -72,9 +72,9 @@ def decode(raw: Any, path: Path, display: Callable[[str], Path]) -> FileResult |
             return paths[name]
 
         def diagnostic(row: tuple) -> Diagnostic:
-            rule_id, name, span, message, anchor, precision, fix = row
+            rule_id, name, span, message, anchor, confidence, fix = row
             edit = Edit(tuple(fix[0]), fix[1], fix[2]) if fix else None
-            return Diagnostic(rule_id, where(name), Span(*span), message, anchor, precision, edit)
+            return Diagnostic(rule_id, where(name), Span(*span), message, anchor, confidence, edit)
 
         return FileResult(
             path,

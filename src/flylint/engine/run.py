@@ -43,17 +43,19 @@ RESULT_SLOT = "result"
 class Options(Record):
     """What the command line says about rules and configuration."""
 
-    __slots__ = ("config", "ignore", "select")
+    __slots__ = ("config", "ignore", "min_confidence", "select")
 
     def __init__(
         self,
         select: list[str] | None = None,
         ignore: Iterable[str] = (),
         config: Path | None = None,
+        min_confidence: str | None = None,
     ) -> None:
         self.select = select  # None: each file's configuration decides
         self.ignore = tuple(ignore)  # added to each configuration's
         self.config = config  # --config FILE: one configuration for every file
+        self.min_confidence = min_confidence  # None: each file's configuration decides
 
 
 class Run:
@@ -689,6 +691,8 @@ def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
     report = session.report
     kept_all: set[Diagnostic] = set()
     suppressed_all: set[Diagnostic] = set()
+    hidden_all: set[Diagnostic] = set()  # below the confidence asked for
+    rank = rule_data.CONFIDENCES.index  # surest first
     for index, result in results:
         origin = session.resolved(result.path)
         own_marks = result.marks.get(result.path, [])
@@ -696,12 +700,17 @@ def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
             where = session.resolved(d.path)
             path = session.display(where)
             if path != d.path:
-                d = Diagnostic(d.rule_id, path, d.span, d.message, d.anchor, d.precision, d.fix)
+                d = Diagnostic(d.rule_id, path, d.span, d.message, d.anchor, d.confidence, d.fix)
             configs = [session.settings[index]]
             if where != origin:
                 root = session.roots.of(where)
                 configs.append(session.settings[session.settings_for(root, where)])
             if not all(_applies(s, d.rule_id, where) for s in configs):
+                continue
+            # The confidence shown is the one the file the finding is in asks for.
+            wanted = session.options.min_confidence or configs[-1].config.min_confidence
+            if rank(rule_data.confidence_of(d)) > rank(wanted or "medium"):
+                hidden_all.add(d)
                 continue
             if d.rule_id == suppressions.BAD_SUPPRESSION:
                 kept_all.add(d)  # never suppressed itself
@@ -713,6 +722,7 @@ def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
                 kept_all.add(d)
     report.diagnostics = sorted(kept_all, key=Diagnostic.sort_key)
     report.suppressed = sorted(suppressed_all, key=Diagnostic.sort_key)
+    report.below_confidence = len(hidden_all)
 
 
 def _applies(settings: _Settings, rule_id: str, resolved: str) -> bool:

@@ -31,7 +31,8 @@ def render(report: Report, options: OutputOptions) -> str:
         ]
         if span.end_column > span.column or span.end_line > span.line:
             properties.append(f"endColumn={span.end_column}")
-        properties.append(f"title={_property(f'{d.rule_id} ({info.name})')}")
+        title = f"{d.rule_id} ({info.name}, {rule_data.confidence_of(d)} confidence)"
+        properties.append(f"title={_property(title)}")
         lines.append(f"::{_COMMANDS[info.level]} {','.join(properties)}::{_data(d.message)}\n")
     for notice in report.notices:  # a file not linted is an annotation too
         where = f"file={_property(escape_surrogates(notice.path.as_posix()))}"

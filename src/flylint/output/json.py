@@ -28,7 +28,8 @@ def render(report: Report, options: OutputOptions) -> str:
             "message": d.message,
             "docs_url": rules[d.rule_id].docs_url,
             "fingerprint": fingerprint,
-            "precision": d.precision or rules[d.rule_id].precision,
+            "precision": rules[d.rule_id].precision,
+            "confidence": rule_data.confidence_of(d),
         }
         for d, fingerprint in zip(
             report.diagnostics, fingerprints(report.diagnostics, options.root), strict=True

@@ -80,7 +80,7 @@ def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: P
         "message": {"text": d.message},
         "locations": [_location(d.path, d.span, root)],
         "partialFingerprints": {"flylintFingerprint/v1": fingerprint},
-        "properties": {"precision": d.precision or info.precision},
+        "properties": {"confidence": d.confidence or info.confidence},
     }
 
 

@@ -43,9 +43,11 @@ def render(report: Report, options: OutputOptions) -> str:
         for d in findings:
             info = rules[d.rule_id]
             where = f"{d.span.line}:{d.span.column}".rjust(width)
+            confidence = f"{rule_data.confidence_of(d)} confidence"
             out.append(
                 f"  {paint(where, 'dim')}  {paint(d.rule_id, info.level)}  {printable(d.message)}"
-                f"  [{paint(info.name, 'dim')}, {paint(info.level, info.level)}]"
+                f"  [{paint(info.name, 'dim')}, {paint(info.level, info.level)}, "
+                f"{paint(confidence, 'dim')}]"
             )
         out.append("")
 
@@ -67,6 +69,9 @@ def render(report: Report, options: OutputOptions) -> str:
         out.append(f"No problems found ({checked} checked).")
     if report.baselined:
         out.append(f"{_plural(report.baselined, 'known finding')} in the baseline not shown.")
+    if report.below_confidence:
+        hidden = _plural(report.below_confidence, "finding")
+        out.append(f"{hidden} of lower confidence not shown (`--min-confidence low` shows them).")
     if report.notices:
         out.append(paint(f"{_plural(len(report.notices), 'path')} not linted:", "bold"))
         out += [

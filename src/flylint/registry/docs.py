@@ -56,6 +56,14 @@ def rule_page(info: RuleInfo) -> str:
         "",
         info.rationale,
         "",
+        "## Confidence",
+        "",
+        "Each finding is of `high`, `medium` or `low` confidence, from the evidence for it "
+        "(see [output formats](../output-formats.md)); output shows medium and up unless "
+        f"`--min-confidence` says otherwise. Without other evidence: `{info.confidence}`.",
+        "",
+        *(f"- **{level}**: {text}" for level, text in info.confidence_evidence),
+        "",
     ]
     for kind, heading in (("bad", "## Example"), ("good", "## Fixed")):
         examples = [e for e in info.examples if e.kind == kind]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from flylint.diagnostics import FileKind
+from flylint.diagnostics import Diagnostic, FileKind
 from flylint.support.records import Record
 
 TYPE_CHECKING = False
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 LEVELS = ("error", "warning", "note")
 PRECISIONS = ("very-high", "high", "medium", "low")
+CONFIDENCES = ("high", "medium", "low")  # surest first
 
 
 class DataError(Exception):
@@ -31,6 +32,8 @@ class Example(Record):
 
 class RuleInfo(Record):
     __slots__ = (
+        "confidence",
+        "confidence_evidence",
         "description",
         "examples",
         "facts",
@@ -56,6 +59,7 @@ class RuleInfo(Record):
         level: str,
         security_severity: float,
         precision: str,
+        confidence: str,
         tags: tuple[str, ...],
         files: tuple[FileKind, ...],
         module: str | None,
@@ -65,6 +69,7 @@ class RuleInfo(Record):
         examples: tuple[Example, ...],
         references: tuple[str, ...],
         facts: tuple[str, ...] = (),
+        confidence_evidence: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.id = id
         self.name = name
@@ -72,6 +77,11 @@ class RuleInfo(Record):
         self.level = level
         self.security_severity = security_severity
         self.precision = precision
+        # A finding's confidence when its check names none: what the rule's evidence
+        # usually is (see the rule's docs for what raises or lowers it).
+        self.confidence = confidence
+        # (level, the evidence that gives a finding that level), surest first: the docs.
+        self.confidence_evidence = confidence_evidence
         self.tags = tags
         self.files = files
         self.module = module  # None: reported by the engine itself (FLY000)
@@ -170,6 +180,7 @@ def _rule_from_data(raw: dict[str, Any], source: Path) -> RuleInfo:
             level=raw["level"],
             security_severity=float(raw["security_severity"]),
             precision=raw["precision"],
+            confidence=raw["confidence"],
             tags=tuple(raw["tags"]),
             files=tuple(FileKind(k) for k in raw["files"]),
             module=raw.get("module"),
@@ -182,14 +193,29 @@ def _rule_from_data(raw: dict[str, Any], source: Path) -> RuleInfo:
             ),
             references=tuple(raw.get("references", [])),
             facts=tuple(raw.get("facts", [])),
+            confidence_evidence=tuple(
+                (level, raw["confidence_evidence"][level].strip())
+                for level in CONFIDENCES
+                if level in raw.get("confidence_evidence", {})
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(f"{source}: invalid rule data: {exc!r}") from exc
     if source.stem != info.id:
         raise DataError(f"{source}: file name does not match id {info.id}")
-    if info.level not in LEVELS or info.precision not in PRECISIONS:
-        raise DataError(f"{source}: unknown level or precision")
+    if (
+        info.level not in LEVELS
+        or info.precision not in PRECISIONS
+        or info.confidence not in CONFIDENCES
+        or info.confidence not in dict(info.confidence_evidence)
+    ):
+        raise DataError(f"{source}: unknown level, precision or confidence")
     return info
+
+
+def confidence_of(d: Diagnostic) -> str:
+    """How sure a finding is: as its check decided from the evidence, else its rule's usual."""
+    return d.confidence or rules()[d.rule_id].confidence
 
 
 @functools.cache

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
+from flylint.registry.rule_data import CONFIDENCES
 from flylint.registry.selection import UsageError, expand
 from flylint.support import toml_parser
 from flylint.support.records import Record
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     # trailing one, or a leading "**/"), whether it is negated ("!"), and its selectors.
     _Matcher = tuple[GitIgnore, bool, bool, list[str]]
 
-_KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets"}
+_KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets", "min-confidence"}
 _SECRET_KEYS = {"allowlist", "extra-patterns"}
 _PATTERN_KEYS = {"id", "description", "regex"}
 _NAMES = ("flylint.toml", ".flylint.toml", "pyproject.toml")
@@ -113,6 +114,7 @@ class Config(Record, _Memo):
         "allowlist",
         "extra_patterns",
         "ignore",
+        "min_confidence",
         "own_apps",
         "path",
         "per_file_ignores",
@@ -128,6 +130,7 @@ class Config(Record, _Memo):
         own_apps: frozenset[str] = frozenset(),
         allowlist: frozenset[str] = frozenset(),
         extra_patterns: tuple[ExtraPattern, ...] = (),
+        min_confidence: str | None = None,
     ) -> None:
         self.path = path  # where it was read from; None: defaults
         self.select = select
@@ -136,6 +139,9 @@ class Config(Record, _Memo):
         self.own_apps = own_apps
         self.allowlist = allowlist
         self.extra_patterns = extra_patterns
+        # Findings below it are not shown (None: medium). Applied after the cache, so
+        # no part of the fingerprint.
+        self.min_confidence = min_confidence
         self._memo: tuple[str, list[_Matcher]] | None = None
 
     def directory(self) -> str:
@@ -323,6 +329,9 @@ def load(path: Path) -> Config:
     if not isinstance(secrets, dict):
         raise UsageError(f"{path}: secrets must be a table")
     _reject_unknown(path, secrets, _SECRET_KEYS, "secrets.")
+    min_confidence = table.get("min-confidence")
+    if min_confidence is not None and min_confidence not in CONFIDENCES:
+        raise UsageError(f"{path}: min-confidence must be one of {', '.join(CONFIDENCES)}")
     return Config(
         path=path,
         select=select,
@@ -333,6 +342,7 @@ def load(path: Path) -> Config:
         ),
         allowlist=frozenset(_strings(path, "secrets.allowlist", secrets.get("allowlist", []))),
         extra_patterns=tuple(_pattern(path, p) for p in secrets.get("extra-patterns", [])),
+        min_confidence=min_confidence,
     )
 
 

@@ -83,7 +83,7 @@ def _lsp(d: Diagnostic, lines: list[str]) -> types.Diagnostic:
         code=d.rule_id,
         code_description=types.CodeDescription(href=info.docs_url),
         source="flylint",
-        message=f"{d.message} [{info.name}]",
+        message=f"{d.message} [{info.name}, {rule_data.confidence_of(d)} confidence]",
     )
 
 

@@ -1,0 +1,83 @@
+"""Every finding's confidence: decided by the evidence, shown from medium up by default,
+``--min-confidence`` and the ``min-confidence`` key to change that, in every format."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flylint.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY301"
+
+
+@pytest.fixture
+def stock_postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The config ``fly pg create`` writes, in a repository of its own."""
+    (tmp_path / ".git").mkdir()
+    shutil.copy(FIXTURES / "good-stock-fly-postgres" / "fly.toml", tmp_path / "fly.toml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_stock_fly_postgres_config_is_hidden_by_default_and_says_so(stock_postgres, capsys):
+    code, out, _ = check(capsys, ".")
+    assert code == 0
+    assert out == (
+        "No problems found (1 file checked).\n"
+        "2 findings of lower confidence not shown (`--min-confidence low` shows them).\n"
+    )
+
+
+def test_low_confidence_findings_name_their_evidence(stock_postgres, capsys):
+    code, out, _ = check(capsys, ".", "--min-confidence", "low", "--format", "concise")
+    assert code == 1
+    first, second = out.splitlines()
+    assert first.startswith("fly.toml:19:5: FLY301 [low] [[services]] serves PostgreSQL on port ")
+    assert "stock Fly Postgres config (its /flycheck/ health checks)" in first
+    assert "if fly ips list -a billing-db shows a public IP, release it" in first
+    assert second.startswith("fly.toml:32:5: FLY301 [low] ")
+
+
+def _sarif(out: str) -> list[str]:
+    return [r["properties"]["confidence"] for r in json.loads(out)["runs"][0]["results"]]
+
+
+@pytest.mark.parametrize(
+    ("form", "confidences"),
+    [
+        ("json", lambda out: [f["confidence"] for f in json.loads(out)["findings"]]),
+        ("sarif", _sarif),
+        ("github", lambda out: [line.count("low confidence)") for line in out.splitlines()]),
+        ("text", lambda out: [out.count("low confidence]")]),
+    ],
+)
+def test_every_format_carries_the_confidence(stock_postgres, capsys, form, confidences):
+    _, out, _ = check(capsys, ".", "--min-confidence", "low", "--format", form)
+    assert confidences(out) == {"json": ["low"] * 2, "sarif": ["low"] * 2, "github": [1, 1],
+                                "text": [2]}[form]  # fmt: skip
+
+
+def test_the_configuration_sets_the_confidence_shown(stock_postgres, capsys):
+    (stock_postgres / "flylint.toml").write_text('min-confidence = "low"\n', encoding="utf-8")
+    code, out, _ = check(capsys, ".", "--format", "concise")
+    assert code == 1 and out.count("FLY301 [low]") == 2
+    # The command line wins over the configuration.
+    assert check(capsys, ".", "--min-confidence", "medium")[0] == 0
+
+
+def test_an_unknown_confidence_in_the_configuration_is_an_error(stock_postgres, capsys):
+    (stock_postgres / "flylint.toml").write_text('min-confidence = "sure"\n', encoding="utf-8")
+    code, out, err = check(capsys, ".")
+    assert code == 2 and out == ""
+    assert "min-confidence must be one of high, medium, low" in err
+    assert "sure" not in err  # configuration errors do not quote values
