@@ -81,3 +81,26 @@ def test_an_unknown_confidence_in_the_configuration_is_an_error(stock_postgres, 
     assert code == 2 and out == ""
     assert "min-confidence must be one of high, medium, low" in err
     assert "sure" not in err  # configuration errors do not quote values
+
+
+def test_a_bots_boilerplate_service_is_low_confidence_and_names_what_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    bot = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY201" / "good-polling-bot"
+    shutil.copytree(bot, tmp_path / "bot")
+    (tmp_path / "bot" / "expected.txt").unlink()
+    (tmp_path / "bot" / ".git").mkdir()
+    monkeypatch.chdir(tmp_path / "bot")
+    code, out, _ = check(capsys, ".", "--min-confidence", "low", "--format", "concise")
+    assert code == 1
+    evidence = (
+        "looks like the service block fly launch writes, left in an app whose process "
+        "serves no HTTP (it runs python bot.py (Dockerfile), a bot that polls "
+        "(application.run_polling at bot.py:13) and starts no web server): remove it"
+    )
+    assert out.splitlines() == [
+        f"fly.toml:10:1: FLY202 [low] [[services]] {evidence} if nothing listens on its port, "
+        "or force HTTPS and send HSTS if something does",
+        f"fly.toml:14:3: FLY201 [low] [[services]] port 80 {evidence} if nothing listens on "
+        "its port, or force HTTPS and send HSTS if something does",
+    ]

@@ -6,9 +6,10 @@ name and commit in ``repositories.toml``, and their snapshots as git work trees.
 
 Each repository becomes ``DEST/OWNER+NAME``, a git clone checked out at its listed commit
 (detached), as a user's checkout is: flylint reads the git index. With ``--mirror``,
-``DIR/OWNER+NAME`` is a git directory already holding the commit (a bare mirror); without
-it, the repository is cloned from GitHub. A snapshot already at its commit is kept. Never
-run in CI: the tests need no network and no third-party code.
+``DIR/OWNER+NAME`` (or ``DIR/OWNER+NAME/repo``) is a git directory already holding the
+commit (a bare mirror); without it, the repository is cloned from GitHub. A snapshot
+already at its commit is kept. Never run in CI: the tests need no network and no
+third-party code.
 """
 
 from __future__ import annotations
@@ -61,11 +62,12 @@ def materialize(repository: Repository, dest: Path, mirror: Path | None) -> Path
         except RuntimeError:
             pass
         raise RuntimeError(f"{tree} exists at another commit: remove it first")
-    source = (
-        str(mirror / repository.directory)
-        if mirror is not None
-        else f"https://github.com/{repository.name}.git"
-    )
+    if mirror is not None:
+        held = mirror / repository.directory
+        # A git directory, or a folder holding one as ``repo`` (as snapshot tools keep them).
+        source = str(held / "repo" if (held / "repo").is_dir() else held)
+    else:
+        source = f"https://github.com/{repository.name}.git"
     _git("clone", "--quiet", "--no-checkout", source, tree)
     _git("-C", tree, "-c", "advice.detachedHead=false", "checkout", "--quiet", repository.commit)
     return tree

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flylint.checks.context import FlyTomlContext
+from flylint.detectors import databases, processes
 from flylint.diagnostics import Diagnostic, Edit, Span
 from flylint.files.fly_toml import FlyConfig, handlers, integer, port_number
 from flylint.repository.facts import PYTHON, TEXT, Producer
@@ -36,7 +37,7 @@ _HEADERS = ("http_options", "response", "headers")
 class _Entry(Record):
     """A public HTTP service: ``[http_service]`` or one ``[[services]]`` entry."""
 
-    __slots__ = ("fix_table", "header_tables", "headers_hint", "label", "path")
+    __slots__ = ("fix_table", "header_tables", "headers_hint", "label", "path", "table")
 
     def __init__(
         self,
@@ -45,8 +46,10 @@ class _Entry(Record):
         header_tables: list[KeyPath],
         headers_hint: str,
         fix_table: KeyPath | None,
+        table: dict[str, Any],
     ) -> None:
         self.path = path
+        self.table = table  # the service's own table: its processes, its internal port
         self.label = label
         self.header_tables = header_tables  # where its ports' response headers live
         self.headers_hint = headers_hint  # where to add the header, for the message
@@ -54,17 +57,23 @@ class _Entry(Record):
 
 
 def services(ctx: FlyTomlContext) -> Iterator[_Entry]:
+    """The public HTTP services of the config; a database behind one is FLY301's finding
+    alone (one problem, one finding)."""
     config = ctx.config
-    if isinstance(config.data.get("http_service"), dict):
+    service = config.data.get("http_service")
+    if isinstance(service, dict) and not databases.behind(ctx, service, []):
         yield _Entry(
             ("http_service",),
             "[http_service]",
             [("http_service", *_HEADERS)],
             "[http_service.http_options.response.headers]",
             ("http_service", *_HEADERS),
+            service,
         )
-    for service_path, _ in config.tables("services"):
+    for service_path, table in config.tables("services"):
         ports = config.tables(*service_path, "ports")
+        if databases.behind(ctx, table, [port for _, port in ports]):
+            continue
         serving = [
             port
             for _, port in ports
@@ -84,6 +93,7 @@ def services(ctx: FlyTomlContext) -> Iterator[_Entry]:
             [(*port_path, *_HEADERS) for port_path, _ in ports],
             f"[services.ports.http_options.response.headers]{where}",
             (*tls[0], *_HEADERS) if tls else None,
+            table,
         )
 
 
@@ -151,14 +161,21 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             continue
         headers_tables = [p for p in entry.header_tables if p in config.locations]
         where = config.where(headers_tables[0] if headers_tables else entry.path)
+        message = (
+            f"{entry.label} sends no Strict-Transport-Security header: add "
+            f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}'
+        )
+        idle = processes.serves_no_http(ctx, entry.table)
+        if idle is not None:
+            message = processes.boilerplate(entry.label, idle)
         yield ctx.diagnostic(
             "FLY202",
             where.key,
-            f"{entry.label} sends no Strict-Transport-Security header: add "
-            f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}',
+            message,
             anchor,
+            "low" if idle is not None else None,
             fix=Edit(entry.fix_table, "Strict-Transport-Security", RECOMMENDED)
-            if entry.fix_table
+            if entry.fix_table and idle is None
             else None,
         )
 
@@ -318,4 +335,6 @@ FACTS = (
              "secure_hsts_seconds", "talisman")),
     Producer("hsts", TEXT, _rails_rows, paths=(_RAILS_CONFIG,)),
     Producer("hsts", TEXT, _phoenix_rows, paths=_PHOENIX_CONFIGS),
+    *databases.FACTS,  # a database behind a service
+    *processes.FACTS,  # whether the app's process serves HTTP
 )  # fmt: skip

@@ -5,27 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flylint.checks.context import FlyTomlContext
+from flylint.detectors import databases, processes
 from flylint.diagnostics import Diagnostic, Edit
 from flylint.files.fly_toml import handlers, port_number
+
+# A database behind a service is FLY301's finding alone; whether the app serves HTTP.
+FACTS = (*databases.FACTS, *processes.FACTS)
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
     service = config.data.get("http_service")
     # A force_https that is not a boolean is FLY002's finding (flyctl cannot load the file).
-    if isinstance(service, dict) and service.get("force_https", False) is False:
+    if (
+        isinstance(service, dict)
+        and service.get("force_https", False) is False
+        and not databases.behind(ctx, service, [])
+    ):
         written = config.locations.get(("http_service", "force_https"))
         span = written.entry if written else config.where(("http_service",)).key
+        idle = processes.serves_no_http(ctx, service)
         yield ctx.diagnostic(
             "FLY201",
             span,
-            f"{_why(service)}: set force_https = true under [http_service]",
+            processes.boilerplate("[http_service]", idle)
+            if idle is not None
+            else f"{_why(service)}: set force_https = true under [http_service]",
             "http_service",
-            fix=Edit(("http_service",), "force_https", True),
+            "low" if idle is not None else None,
+            fix=Edit(("http_service",), "force_https", True) if idle is None else None,
         )
 
     for service_path, service in config.tables("services"):
-        for port_path, port in config.tables(*service_path, "ports"):
+        ports = config.tables(*service_path, "ports")
+        if databases.behind(ctx, service, [port for _, port in ports]):
+            continue
+        idle = processes.serves_no_http(ctx, service)
+        for port_path, port in ports:
             served = handlers(port)
             forced = port.get("force_https", False)
             if "http" not in served or "tls" in served or forced is not False:
@@ -40,13 +56,19 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                 if "force_https" in service
                 else ""
             )
+            message = (
+                f"{label} serves plain HTTP{misplaced}: set force_https = true in this "
+                "[[services.ports]] entry"
+            )
             yield ctx.diagnostic(
                 "FLY201",
                 span,
-                f"{label} serves plain HTTP{misplaced}: set force_https = true in this "
-                "[[services.ports]] entry",
+                processes.boilerplate(f"[[services]] {label}", idle)
+                if idle is not None
+                else message,
                 ".".join(map(str, port_path)),
-                fix=Edit(port_path, "force_https", True),
+                "low" if idle is not None else None,
+                fix=Edit(port_path, "force_https", True) if idle is None else None,
             )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 from flylint.checks.context import FlyTomlContext
+from flylint.detectors import databases
+from flylint.detectors.databases import FACTS
 from flylint.diagnostics import Diagnostic, Span
 from flylint.files.fly_toml import handlers, port_number
-from flylint.registry import rule_data
-from flylint.repository.facts import DOCKERFILE, Producer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,61 +16,13 @@ if TYPE_CHECKING:
 
     from flylint.files.toml_locations import KeyPath
 
-
-@functools.cache
-def _catalog() -> tuple[dict[int, str], dict[str, str], frozenset[str]]:
-    catalog = rule_data.catalog("databases")
-    ports = {int(port): engine for port, engine in catalog["ports"].items()}
-    return ports, catalog["images"], frozenset(catalog["postgres_handlers"])
-
-
-def database_image(image: Any) -> str | None:
-    """The database an image reference runs (``postgres:16-alpine`` -> PostgreSQL), if any."""
-    if not isinstance(image, str) or not image.strip():
-        return None
-    _, images, _ = _catalog()
-    reference = image.strip().lower().split("@", 1)[0]
-    name, _, tag = reference.rpartition(":")
-    if not name or "/" in tag:  # no tag, or the colon was a registry port
-        name = reference
-    parts = name.split("/")
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]  # a registry host
-    if parts and parts[0] == "library":
-        parts = parts[1:]
-    path = "/".join(parts)
-    return images.get(path) or (images.get(parts[-1]) if parts else None)
-
-
-def _image_engine(ctx: FlyTomlContext) -> str | None:
-    """The database the app's image runs: ``[build] image``, else its Dockerfile's final
-    stage, e.g. "PostgreSQL image (FROM postgres:16)"."""
-    image = ctx.config.get(("build", "image"))
-    engine = database_image(image)
-    if engine is not None:
-        return f"{engine} image ([build] image)"
-    final = next((fact.row[0] for fact in ctx.facts("final-image")), None)
-    engine = database_image(final)
-    if engine is not None:
-        return f"{engine} image (its Dockerfile's final stage: FROM {final})"
-    return None
-
-
-def _final_image(text: str) -> list[tuple]:
-    from flylint.files.dockerfile import final_image, stages_in
-
-    image = final_image(stages_in(text))
-    return [(image,)] if image else []
-
-
-# The image the app's Dockerfile runs, for a database image behind a service.
-FACTS = (Producer("final-image", DOCKERFILE, _final_image),)
+__all__ = ["FACTS", "check_fly_toml"]  # FACTS: the image the app's Dockerfile runs
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
     app = ctx.app.name or "<app>"
-    image_engine = _image_engine(ctx)
+    image_engine = databases.image_engine(ctx)
     entries: list[tuple[KeyPath, str, dict[str, Any], list[tuple[KeyPath, dict[str, Any]]]]] = []
     service = config.data.get("http_service")
     if isinstance(service, dict):
@@ -116,7 +67,7 @@ def _reason(
 ) -> tuple[Span, str, str] | None:
     """Where and why this service exposes a database, and how sure that is: the strongest
     evidence only."""
-    db_ports, _, pg_handlers = _catalog()
+    db_ports, _, pg_handlers = databases.catalog()
     config = ctx.config
     internal = port_number(table.get("internal_port"))
     private = f"connect over {app}.flycast or {app}.internal:{internal or '<port>'} instead"
