@@ -1,0 +1,156 @@
+"""Score flylint on the real repositories against the hand-judged findings.
+
+    python bench/realrepos/score.py DIR [--flylint PATH] [--write docs/real-repositories.md]
+
+DIR holds the snapshots (``snapshots.py DIR``). flylint runs at each repository's root as a
+user runs it, ``flylint check --format json .``, once with default options and once with
+``--min-confidence low``; every finding is matched by (rule, path, line) to the verdicts
+in ``judgements/OWNER+NAME.toml`` (TP, FP, UNSURE; and the known misses). Per rule:
+precision = TP / (TP + FP) of what the default output shows (UNSURE left out and counted
+apart), recall = TP shown / (every TP judged + the misses). A finding no judgement names
+is listed as unjudged: judge it before trusting the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomlkit
+from snapshots import Repository, load
+
+HERE = Path(__file__).resolve().parent
+JUDGEMENTS = HERE / "judgements"
+Key = tuple[str, str, int]  # rule, path, line
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    unsure: int = 0
+    hidden_tp: int = 0  # true findings only --min-confidence low shows
+    hidden_fp: int = 0
+    missed: int = 0
+    patterns: Counter[str] = field(default_factory=Counter)
+
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    def recall(self) -> float | None:
+        found = self.tp + self.hidden_tp + self.missed
+        return self.tp / found if found else None
+
+
+def findings(flylint: str, tree: Path, low: bool) -> dict[Key, dict]:
+    command = [flylint, "check", "--no-cache", "--format", "json", "."]
+    command += ["--min-confidence", "low"] if low else []
+    done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{tree.name}: flylint exited {done.returncode}: {done.stderr[-500:]}")
+    found = json.loads(done.stdout)["findings"]
+    return {(f["rule"], f["path"], f["line"]): f for f in found}
+
+
+def verdicts(repository: Repository) -> tuple[dict[Key, dict], list[dict]] | None:
+    path = JUDGEMENTS / f"{repository.directory}.toml"
+    if not path.exists():
+        return None
+    data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    judged = {(f["rule"], f["path"], f["line"]): f for f in data.get("finding", [])}
+    return judged, data.get("miss", [])
+
+
+def score(trees: Path, flylint: str) -> tuple[dict[str, Tally], list[str], list[str]]:
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    unjudged, stale = [], []
+    for repository in load():
+        tree = trees / repository.directory
+        judged = verdicts(repository)
+        if not (tree / ".git").exists() or judged is None:
+            stale.append(f"{repository.name}: not materialized or not judged")
+            continue
+        verdict_of, misses = judged
+        shown = findings(flylint, tree, low=False)
+        every = findings(flylint, tree, low=True)
+        for key, finding in every.items():
+            verdict = verdict_of.get(key)
+            if verdict is None:
+                unjudged.append(
+                    f"{repository.name}: {key[1]}:{key[2]} {key[0]} {finding['message']}"
+                )
+                continue
+            tally = tallies[key[0]]
+            kind = verdict["verdict"]
+            if key in shown:
+                if kind == "TP":
+                    tally.tp += 1
+                elif kind == "FP":
+                    tally.fp += 1
+                    tally.patterns[verdict.get("pattern", "?")] += 1
+                else:
+                    tally.unsure += 1
+            elif kind == "TP":
+                tally.hidden_tp += 1
+            elif kind == "FP":
+                tally.hidden_fp += 1
+        for key in verdict_of.keys() - every.keys():
+            stale.append(f"{repository.name}: judged {key} no longer reported")
+        for miss in misses:
+            tallies[miss["rule"]].missed += 1
+    return tallies, unjudged, stale
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def table(tallies: dict[str, Tally]) -> list[str]:
+    lines = [
+        "| rule | TP | FP | unsure | hidden TP | hidden FP | missed | precision | recall "
+        "| false-positive patterns |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    total = Tally()
+    for rule in sorted(tallies):
+        t = tallies[rule]
+        patterns = ", ".join(f"{name} {count}" for name, count in t.patterns.most_common())
+        lines.append(
+            f"| {rule} | {t.tp} | {t.fp} | {t.unsure} | {t.hidden_tp} | {t.hidden_fp} "
+            f"| {t.missed} | {_ratio(t.precision())} | {_ratio(t.recall())} | {patterns} |"
+        )
+        for name in ("tp", "fp", "unsure", "hidden_tp", "hidden_fp", "missed"):
+            setattr(total, name, getattr(total, name) + getattr(t, name))
+    lines.append(
+        f"| **all** | {total.tp} | {total.fp} | {total.unsure} | {total.hidden_tp} "
+        f"| {total.hidden_fp} | {total.missed} | {_ratio(total.precision())} "
+        f"| {_ratio(total.recall())} | |"
+    )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", type=Path, help="the snapshots, as snapshots.py made them")
+    parser.add_argument("--flylint", default="flylint", help="the flylint to run")
+    parser.add_argument("--write", type=Path, metavar="FILE", help="write the table there")
+    args = parser.parse_args()
+    tallies, unjudged, stale = score(args.trees, args.flylint)
+    lines = table(tallies)
+    print("\n".join(lines))
+    for line in unjudged:
+        print(f"unjudged: {line}", file=sys.stderr)
+    for line in stale:
+        print(f"note: {line}", file=sys.stderr)
+    if args.write is not None:
+        args.write.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 1 if unjudged else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
