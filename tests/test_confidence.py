@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,25 @@ def test_a_bots_boilerplate_service_is_low_confidence_and_names_what_runs(
         f"fly.toml:14:3: FLY201 [low] [[services]] port 80 {evidence} if nothing listens on "
         "its port, or force HTTPS and send HSTS if something does",
     ]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this Python parses PEP 695")
+def test_syntax_newer_than_flylints_python_is_a_low_confidence_parse_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "types_.py").write_text(
+        'URL = "https://billing.fly.dev"\ntype Pair = tuple[int, int]\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert check(capsys, ".", "--format", "concise")[:2] == (
+        0,
+        "",
+    )
+    code, out, _ = check(capsys, ".", "--format", "concise", "--min-confidence", "low")
+    assert code == 1
+    assert out == (
+        "types_.py:2:6: FLY000 [low] invalid Python 3.11 (flylint's Python): invalid syntax; "
+        "the line looks like a type statement (Python 3.12): run flylint on the project's "
+        "Python to lint this file\n"
+    )

@@ -3,6 +3,7 @@ repository around it, the facts of that app and the configuration of the file.""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flylint.diagnostics import Diagnostic, Edit, Span
@@ -43,6 +44,11 @@ class Context:
         """The rows of the fact ``name`` (declared in the rule module's ``FACTS``) in the
         files the file's app ships."""
         return self.repository.facts(self.app, name) if self.app is not None else []
+
+    def named(self, fact: Fact) -> str:
+        """The file a fact came from as a message names it: relative to the repository
+        root, however flylint was run (a walk, a named file, the editor)."""
+        return os.path.relpath(fact.resolved, self.repository.root).replace(os.sep, "/")
 
     def diagnostic(
         self,

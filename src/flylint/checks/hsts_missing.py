@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flylint.checks.context import FlyTomlContext
-from flylint.detectors import databases, processes
+from flylint.detectors import databases, hostnames, processes
 from flylint.diagnostics import Diagnostic, Edit, Span
 from flylint.files.fly_toml import FlyConfig, handlers, integer, port_number
 from flylint.repository.facts import PYTHON, TEXT, Producer
@@ -161,23 +161,36 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             continue
         headers_tables = [p for p in entry.header_tables if p in config.locations]
         where = config.where(headers_tables[0] if headers_tables else entry.path)
-        message = (
-            f"{entry.label} sends no Strict-Transport-Security header: add "
-            f'Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}'
-        )
-        idle = processes.serves_no_http(ctx, entry.table)
-        if idle is not None:
-            message = processes.boilerplate(entry.label, idle)
-        yield ctx.diagnostic(
-            "FLY202",
-            where.key,
-            message,
-            anchor,
-            "low" if idle is not None else None,
-            fix=Edit(entry.fix_table, "Strict-Transport-Security", RECOMMENDED)
-            if entry.fix_table and idle is None
-            else None,
-        )
+        add = f'add Strict-Transport-Security = "{RECOMMENDED}" under {entry.headers_hint}'
+        message, confidence = _evidence(ctx, entry, add)
+        fix = None
+        if entry.fix_table and confidence != "low":
+            fix = Edit(entry.fix_table, "Strict-Transport-Security", RECOMMENDED)
+        yield ctx.diagnostic("FLY202", where.key, message, anchor, confidence, fix=fix)
+
+
+def _evidence(ctx: FlyTomlContext, entry: _Entry, add: str) -> tuple[str, str]:
+    """The message and confidence of a missing header, from what the app runs and the
+    hostnames it answers on."""
+    idle = processes.serves_no_http(ctx, entry.table)
+    if idle is not None:
+        return processes.boilerplate(entry.label, idle), "low"
+    custom, fly_dev = hostnames.evidence(ctx)
+    missing = f"{entry.label} sends no Strict-Transport-Security header"
+    if custom:
+        host, where = custom[0]
+        return f"{missing} and the app answers on {host} ({where}): {add}", "high"
+    if fly_dev:
+        host, where = fly_dev[0]
+        return (
+            f"{missing}, but the app answers only on *.fly.dev names as far as the repository "
+            f"shows ({host}, {where}), which browsers reach over HTTPS anyway (.dev is "
+            f"HSTS-preloaded): once it answers on a custom domain (fly certs add), {add}"
+        ), "low"
+    return (
+        f"{missing} (the repository names none of the app's hostnames: this matters on a "
+        f"custom domain, *.fly.dev names are HSTS-preloaded): {add}"
+    ), "medium"
 
 
 def _misspelt_header(config: FlyConfig, tables: list[KeyPath]) -> KeyPath | None:
@@ -337,4 +350,5 @@ FACTS = (
     Producer("hsts", TEXT, _phoenix_rows, paths=_PHOENIX_CONFIGS),
     *databases.FACTS,  # a database behind a service
     *processes.FACTS,  # whether the app's process serves HTTP
+    *hostnames.FACTS,  # the hostnames the app answers on
 )  # fmt: skip

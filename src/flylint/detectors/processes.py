@@ -247,5 +247,5 @@ def serves_no_http(ctx: FlyTomlContext, service: dict[str, Any]) -> str | None:
     where, command = scripts[0]
     return (
         f"it runs {command} ({where}), a bot that polls ({first.row[2]} at "
-        f"{first.path.as_posix()}:{first.row[0]}) and starts no web server"
+        f"{ctx.named(first)}:{first.row[0]}) and starts no web server"
     )

@@ -18,6 +18,7 @@ import gc
 import io
 import operator
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 
@@ -749,6 +750,26 @@ def collection_paused() -> Iterator[None]:
         gc.enable()
 
 
+# Syntax of Pythons newer than the one flylint may run on, by the version that brought it:
+# a file using it is valid for its project, only not for flylint's parser.
+_NEWER_SYNTAX = (
+    ((3, 12), "a type statement (Python 3.12)", r"^\s*type\s+[A-Za-z_]\w*\s*(?:\[[^\]]*\])?\s*="),
+    ((3, 12), "a generic def or class (Python 3.12)", r"^\s*(?:async\s+)?(?:def|class)\s+\w+\s*\["),
+    ((3, 12), "an f-string nesting its own quotes (Python 3.12)", r"""f(["']).*\{[^}]*\1"""),
+    ((3, 14), "except without parentheses (Python 3.14)", r"^\s*except\*?\s+\w+(?:\.\w+)*\s*,"),
+)  # fmt: skip
+
+
+def _newer_syntax(text: str, line: int) -> str | None:
+    """What newer syntax the line an error was found at seems to use, if any."""
+    lines = text.split("\n")
+    written = lines[line - 1] if 0 < line <= len(lines) else ""
+    for version, what, pattern in _NEWER_SYNTAX:
+        if sys.version_info < version and re.search(pattern, written):
+            return what
+    return None
+
+
 def _parse(source: Source) -> ast.Module | Diagnostic:
     with warnings.catch_warnings():
         # An unknown escape warns (a SyntaxWarning since Python 3.12), and the code is the
@@ -762,6 +783,15 @@ def _parse(source: Source) -> ast.Module | Diagnostic:
             if _bracket_depth(source.text) > MAX_NESTING // 2:
                 raise Unreadable(_TOO_DEEP, error=False) from None
             line, column = max(exc.lineno or 1, 1), max(exc.offset or 1, 1)
+            newer = _newer_syntax(source.text, line)
+            if newer is not None:
+                return Diagnostic(
+                    PARSE_ERROR, source.path, Span(line, column, line, column),
+                    f"invalid Python {sys.version_info[0]}.{sys.version_info[1]} (flylint's "
+                    f"Python): {exc.msg}; the line looks like {newer}: run flylint on the "
+                    "project's Python to lint this file",
+                    confidence="low",
+                )  # fmt: skip
             return Diagnostic(
                 PARSE_ERROR, source.path, Span(line, column, line, column),
                 f"invalid Python: {exc.msg}",

@@ -1,0 +1,189 @@
+"""The hostnames an app answers on, as its repository shows them: its own host settings
+(``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``, ``SERVER_NAME``, ``SITE_URL``, ...) in its
+fly config's ``[env]``, its Dockerfile's ``ENV`` and the Python code it ships; the domains
+its docs add a certificate for (``fly certs add``); and its own ``APP.fly.dev`` name where
+its code, docs or deploy workflow give it as the app's address. FLY202 asks whether one
+is a custom domain (HSTS matters there) or all are ``*.fly.dev`` (HSTS-preloaded).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+
+from flylint.registry import rule_data
+from flylint.repository.facts import DOCKERFILE, PYTHON, TEXT, Producer
+from flylint.support.globs import Globs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from flylint.checks.context import FlyTomlContext
+    from flylint.files.python import PythonModule
+
+_HOST = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:\*\.|\.)?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+|localhost)(?::\d+)?(?:/.*)?$"
+)
+_CERTS = re.compile(
+    r"\bfly(?:ctl)?\s+certs\s+(?:add|create)\s+(?:-a\s+\S+\s+)?([A-Za-z0-9.*-]+\.[A-Za-z]{2,})"
+)
+_FLY_DEV = re.compile(r"\b([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.fly\.dev\b", re.IGNORECASE)
+# Where a repository gives an app's address, in its build context: docs and the deploy
+# workflow (``fly launch`` writes .github/workflows/fly-deploy.yml).
+_DOCS = (
+    "README.md", "readme.md", "README", "DEPLOY.md", "DEPLOYMENT.md", "docs/DEPLOY.md",
+    "docs/deploy.md", "docs/deployment.md", ".github/workflows/fly-deploy.yml",
+    ".github/workflows/fly.yml", ".github/workflows/deploy.yml",
+)  # fmt: skip
+# Host settings whose names say so even in lower case (a pydantic settings field).
+_DISTINCT = frozenset({
+    "allowed_hosts", "csrf_trusted_origins", "server_name", "site_url", "site_domain",
+    "phx_host", "session_cookie_domain", "csrf_cookie_domain", "custom_domain",
+})  # fmt: skip
+_HINTS = (
+    ".fly.dev", "allowed_hosts", "csrf_trusted_origins", "server_name", "phx_host", "site_url",
+    "site_domain", "site_host", "app_url", "app_host", "app_domain", "public_url",
+    "public_host", "base_url", "root_url", "domain", "production_url", "website_url",
+    "canonical_", "nextauth_url", "auth_url",
+)  # fmt: skip
+
+
+@functools.cache
+def _catalog() -> tuple[Globs, Globs]:
+    catalog = rule_data.catalog("hostnames")
+    return Globs(catalog["own_host_keys"]), Globs(catalog["not_custom"])
+
+
+def is_host_key(key: str) -> bool:
+    return _catalog()[0].match(key.upper())
+
+
+def hosts_in(value: str) -> list[str]:
+    """The hostnames a setting's value names (a host, a URL, a list of them)."""
+    found = []
+    for part in re.split(r"[\s,;]+", value.strip().lower()):
+        match = _HOST.match(part.strip("'\"[]"))
+        if match is not None:
+            found.append(match.group(1))
+    return found
+
+
+def is_custom(host: str) -> bool:
+    return not _catalog()[1].match(host) and not re.fullmatch(r"[\d.]+", host)
+
+
+def _strings(node: ast.AST) -> list[str]:
+    return [
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def _python_rows(module: PythonModule) -> list[tuple]:
+    """(line, setting, host) for each host a host setting of the module names: assigned,
+    passed by keyword, a dict or config entry, or the default of an environment read."""
+    rows = []
+    for node in ast.walk(module.tree):
+        pairs: list[tuple[str, ast.AST]] = []
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                name = getattr(target, "id", None) or getattr(target, "attr", None)
+                if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+                    name = target.slice.value
+                if isinstance(name, str):
+                    pairs.append((name, node.value))
+        elif isinstance(node, ast.Call):
+            pairs += [(k.arg, k.value) for k in node.keywords if k.arg]
+            # os.environ.get("ALLOWED_HOSTS", "a.com"), env.list("ALLOWED_HOSTS", default=[...])
+            if (
+                node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                defaults = [*node.args[1:], *(k.value for k in node.keywords if k.arg == "default")]
+                pairs += [(node.args[0].value, d) for d in defaults]
+        elif isinstance(node, ast.Dict):
+            pairs += [
+                (k.value, v)
+                for k, v in zip(node.keys, node.values, strict=True)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            ]
+        for name, value in pairs:
+            # Settings are written in capitals (Django, Flask, env names); a lower-case
+            # base_url or domain is a client's or a function's, about another host.
+            if (name.isupper() or name.lower() in _DISTINCT) and is_host_key(name):
+                line = getattr(value, "lineno", getattr(node, "lineno", 1))
+                rows += [(line, name, host) for text in _strings(value) for host in hosts_in(text)]
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and ".fly.dev" in node.value
+        ):
+            rows += [
+                (node.lineno, "", f"{m.group(1).lower()}.fly.dev")
+                for m in _FLY_DEV.finditer(node.value)
+            ]
+    return rows
+
+
+def _dockerfile_rows(text: str) -> list[tuple]:
+    from pathlib import Path
+
+    from flylint.diagnostics import FileKind
+    from flylint.files.dockerfile import parse
+    from flylint.files.reading import Source
+
+    rows = []
+    for _, setting in parse(Source(Path("Dockerfile"), FileKind.DOCKERFILE, text)).env():
+        if setting.value and is_host_key(setting.key):
+            rows += [(setting.span.line, setting.key, host) for host in hosts_in(setting.value)]
+    return rows
+
+
+def _docs_rows(text: str) -> list[tuple]:
+    """The domains the docs add a certificate for, and every ``X.fly.dev`` they name (a
+    setting name "" marks a mere mention: it counts only for the app named X)."""
+    rows = []
+    for match in _CERTS.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        rows.append((line, "fly certs add", match.group(1).lower().lstrip("*.")))
+    for match in _FLY_DEV.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        rows.append((line, "", f"{match.group(1).lower()}.fly.dev"))
+    return rows
+
+
+FACTS = (
+    Producer("hostnames", PYTHON, _python_rows, hints=_HINTS),
+    Producer("hostnames", DOCKERFILE, _dockerfile_rows),
+    Producer("hostnames", TEXT, _docs_rows, paths=_DOCS),
+)
+
+
+def evidence(ctx: FlyTomlContext) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The app's hostnames the repository shows: (custom ones, *.fly.dev ones), each with
+    where it is written."""
+    custom: list[tuple[str, str]] = []
+    fly_dev: list[tuple[str, str]] = []
+    config = ctx.config
+    env: Any = config.data.get("env")
+    rows = [
+        (f"{key} in [env] of {ctx.path.name}", host)
+        for key, value in (env.items() if isinstance(env, dict) else ())
+        if isinstance(value, str) and is_host_key(key)
+        for host in hosts_in(value)
+    ]
+    own = f"{(ctx.app.name or '').lower()}.fly.dev"
+    for fact in ctx.facts("hostnames"):
+        line, setting, host = fact.row
+        # A mere mention of a fly.dev name tells the address only of the app it names.
+        if setting or host == own:
+            rows.append((f"{setting or 'named'} at {ctx.named(fact)}:{line}", host))
+    for where, host in rows:
+        if is_custom(host):
+            custom.append((host, where))
+        elif host == "fly.dev" or host.endswith(".fly.dev"):
+            fly_dev.append((host, where))
+    return custom, fly_dev
