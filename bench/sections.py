@@ -314,7 +314,7 @@ def dockerfile_corpus(bench: Bench) -> Section:
     ]
     lint, walk, *references = rows = bench.measure(jobs, sizes.repeat)
     walk.ratio = times(walk.sample, lint.sample, "the FILES run")
-    for row, name in zip(references, ["floor", "floor", "hadolint"], strict=True):
+    for row, name in zip(references, ["floor", "hadolint"], strict=True):
         row.ratio = versus(lint.sample, row.sample, name)
     checkovs = [
         checkov(bench, directory, frameworks, lint.sample)
