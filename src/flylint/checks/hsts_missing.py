@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flylint.checks.context import FlyTomlContext
-from flylint.detectors import databases, hostnames, processes
+from flylint.detectors import databases, hostnames, private, processes
 from flylint.diagnostics import Diagnostic, Edit, Span
 from flylint.files.fly_toml import FlyConfig, handlers, integer, port_number
 from flylint.repository.facts import PYTHON, TEXT, Producer
@@ -175,8 +175,11 @@ def _evidence(ctx: FlyTomlContext, entry: _Entry, add: str) -> tuple[str, str]:
     idle = processes.serves_no_http(ctx, entry.table)
     if idle is not None:
         return processes.boilerplate(entry.label, idle), "low"
-    custom, fly_dev = hostnames.evidence(ctx)
     missing = f"{entry.label} sends no Strict-Transport-Security header"
+    hidden = private.evidence(ctx)
+    if hidden is not None:
+        return f"{missing}, but {hidden}: no browser reaches it unless it gets a public IP", "low"
+    custom, fly_dev = hostnames.evidence(ctx)
     if custom:
         host, where = custom[0]
         return f"{missing} and the app answers on {host} ({where}): {add}", "high"

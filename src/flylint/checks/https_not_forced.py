@@ -5,12 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flylint.checks.context import FlyTomlContext
-from flylint.detectors import databases, processes
+from flylint.detectors import databases, hostnames, private, processes
 from flylint.diagnostics import Diagnostic, Edit
 from flylint.files.fly_toml import handlers, port_number
 
 # A database behind a service is FLY301's finding alone; whether the app serves HTTP.
-FACTS = (*databases.FACTS, *processes.FACTS)
+FACTS = (*databases.FACTS, *processes.FACTS, *hostnames.FACTS)
+
+
+def _private(ctx: FlyTomlContext, label: str) -> str | None:
+    """The message for a plain-HTTP service of a private app, or None."""
+    hidden = private.evidence(ctx)
+    if hidden is None:
+        return None
+    return (
+        f"{label} serves plain HTTP, but {hidden}: Flycast is plain HTTP and its callers "
+        "need it, keep force_https off; force it only if the app gets a public IP"
+    )
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
@@ -25,15 +36,19 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
         written = config.locations.get(("http_service", "force_https"))
         span = written.entry if written else config.where(("http_service",)).key
         idle = processes.serves_no_http(ctx, service)
+        hidden = _private(ctx, "[http_service]") if idle is None else None
+        if idle is not None:
+            message = processes.boilerplate("[http_service]", idle)
+        else:
+            message = hidden or f"{_why(service)}: set force_https = true under [http_service]"
+        low = idle is not None or hidden is not None
         yield ctx.diagnostic(
             "FLY201",
             span,
-            processes.boilerplate("[http_service]", idle)
-            if idle is not None
-            else f"{_why(service)}: set force_https = true under [http_service]",
+            message,
             "http_service",
-            "low" if idle is not None else None,
-            fix=Edit(("http_service",), "force_https", True) if idle is None else None,
+            "low" if low else None,
+            fix=None if low else Edit(("http_service",), "force_https", True),
         )
 
     for service_path, service in config.tables("services"):
@@ -60,15 +75,17 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                 f"{label} serves plain HTTP{misplaced}: set force_https = true in this "
                 "[[services.ports]] entry"
             )
+            hidden = _private(ctx, label) if idle is None else None
+            if idle is not None:
+                message = processes.boilerplate(f"[[services]] {label}", idle)
+            low = idle is not None or hidden is not None
             yield ctx.diagnostic(
                 "FLY201",
                 span,
-                processes.boilerplate(f"[[services]] {label}", idle)
-                if idle is not None
-                else message,
+                hidden or message,
                 ".".join(map(str, port_path)),
-                "low" if idle is not None else None,
-                fix=Edit(port_path, "force_https", True) if idle is None else None,
+                "low" if low else None,
+                fix=None if low else Edit(port_path, "force_https", True),
             )
 
 

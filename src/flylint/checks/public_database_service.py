@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flylint.checks.context import FlyTomlContext
-from flylint.detectors import databases
-from flylint.detectors.databases import FACTS
+from flylint.detectors import databases, hostnames, private
 from flylint.diagnostics import Diagnostic, Span
 from flylint.files.fly_toml import handlers, port_number
 
@@ -16,7 +15,8 @@ if TYPE_CHECKING:
 
     from flylint.files.toml_locations import KeyPath
 
-__all__ = ["FACTS", "check_fly_toml"]  # FACTS: the image the app's Dockerfile runs
+# The image the app's Dockerfile runs; the addresses other apps call it at.
+FACTS = (*databases.FACTS, *hostnames.FACTS)
 
 
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
@@ -37,6 +37,12 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
         found = _reason(ctx, app, label, path, table, ports, image_engine, stock)
         if found is not None:
             span, message, confidence = found
+            hidden = private.evidence(ctx) if confidence == "high" else None
+            if hidden is not None:
+                message = (
+                    f"{message} (it may have no public IP: {hidden}; fly ips list -a {app} tells)"
+                )
+                confidence = "low"
             anchor = ".".join(map(str, path))
             yield ctx.diagnostic("FLY301", span, message, anchor, confidence)
 

@@ -29,7 +29,15 @@ _HOST = re.compile(
 _CERTS = re.compile(
     r"\bfly(?:ctl)?\s+certs\s+(?:add|create)\s+(?:-a\s+\S+\s+)?([A-Za-z0-9.*-]+\.[A-Za-z]{2,})"
 )
-_FLY_DEV = re.compile(r"\b([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.fly\.dev\b", re.IGNORECASE)
+_FLY_DEV = re.compile(
+    r"\b([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.(fly\.dev|flycast)\b", re.IGNORECASE
+)
+# Deploy commands that keep an app off the public internet, with the app they name if any.
+_PRIVATE = re.compile(
+    r"\bfly(?:ctl)?\s+(?:deploy|launch)\b[^\n]*?(--flycast|--no-public-ips)"
+    r"|\bfly(?:ctl)?\s+ips\s+(allocate-v6\s[^\n]*?--private|release)\b"
+)
+_APP_FLAG = re.compile(r"(?:-a|--app)[= ]+([a-z0-9][a-z0-9-]*)")
 # Where a repository gives an app's address, in its build context: docs and the deploy
 # workflow (``fly launch`` writes .github/workflows/fly-deploy.yml).
 _DOCS = (
@@ -43,10 +51,10 @@ _DISTINCT = frozenset({
     "phx_host", "session_cookie_domain", "csrf_cookie_domain", "custom_domain",
 })  # fmt: skip
 _HINTS = (
-    ".fly.dev", "allowed_hosts", "csrf_trusted_origins", "server_name", "phx_host", "site_url",
-    "site_domain", "site_host", "app_url", "app_host", "app_domain", "public_url",
-    "public_host", "base_url", "root_url", "domain", "production_url", "website_url",
-    "canonical_", "nextauth_url", "auth_url",
+    ".fly.dev", ".flycast", "allowed_hosts", "csrf_trusted_origins", "server_name",
+    "phx_host", "site_url", "site_domain", "site_host", "app_url", "app_host", "app_domain",
+    "public_url", "public_host", "base_url", "root_url", "domain", "production_url",
+    "website_url", "canonical_", "nextauth_url", "auth_url",
 )  # fmt: skip
 
 
@@ -116,13 +124,9 @@ def _python_rows(module: PythonModule) -> list[tuple]:
             if (name.isupper() or name.lower() in _DISTINCT) and is_host_key(name):
                 line = getattr(value, "lineno", getattr(node, "lineno", 1))
                 rows += [(line, name, host) for text in _strings(value) for host in hosts_in(text)]
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and ".fly.dev" in node.value
-        ):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".fly" in node.value:
             rows += [
-                (node.lineno, "", f"{m.group(1).lower()}.fly.dev")
+                (node.lineno, "", f"{m.group(1).lower()}.{m.group(2).lower()}")
                 for m in _FLY_DEV.finditer(node.value)
             ]
     return rows
@@ -151,7 +155,13 @@ def _docs_rows(text: str) -> list[tuple]:
         rows.append((line, "fly certs add", match.group(1).lower().lstrip("*.")))
     for match in _FLY_DEV.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
-        rows.append((line, "", f"{match.group(1).lower()}.fly.dev"))
+        rows.append((line, "", f"{match.group(1).lower()}.{match.group(2).lower()}"))
+    for match in _PRIVATE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        end = text.find("\n", match.start())
+        named = _APP_FLAG.search(text, match.start(), end if end >= 0 else len(text))
+        command = " ".join(match.group(0).split())
+        rows.append((line, f"private: {command}", named.group(1) if named else ""))
     return rows
 
 
@@ -178,6 +188,8 @@ def evidence(ctx: FlyTomlContext) -> tuple[list[tuple[str, str]], list[tuple[str
     own = f"{(ctx.app.name or '').lower()}.fly.dev"
     for fact in ctx.facts("hostnames"):
         line, setting, host = fact.row
+        if setting.startswith("private:") or host.endswith(".flycast"):
+            continue  # read by private_evidence
         # A mere mention of a fly.dev name tells the address only of the app it names.
         if setting or host == own:
             rows.append((f"{setting or 'named'} at {ctx.named(fact)}:{line}", host))

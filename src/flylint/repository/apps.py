@@ -8,6 +8,7 @@ the cache can keep it and a run whose configs are unchanged parses none of them.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from flylint.repository.facts import Fact
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from flylint.files.fly_toml import FlyConfig
 
 _STOPPING = (True, "stop", "suspend")
+# An app's address in another app's settings: APP.flycast, APP.internal or APP.fly.dev.
+_APP_HOST = re.compile(r"\b([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.(flycast|internal|fly\.dev)\b")
 
 
 def summarize(config: FlyConfig) -> dict[str, Any]:
@@ -46,6 +49,15 @@ def summarize(config: FlyConfig) -> dict[str, Any]:
             for t in services
             if t
         ),
+        # The apps its settings call, by address (hostnames only, never the values).
+        "calls": sorted(
+            {
+                f"{m.group(1)}.{m.group(2)}"
+                for value in config.table("env").values()
+                if isinstance(value, str)
+                for m in _APP_HOST.finditer(value.lower())
+            }
+        ),
     }
 
 
@@ -53,6 +65,7 @@ class App:
     """One Fly config of the repository."""
 
     __slots__ = (
+        "calls",
         "config_dockerfile",
         "context",
         "dockerfile",
@@ -72,6 +85,11 @@ class App:
         port = summary.get("internal_port")
         self.port: int | None = port if isinstance(port, int) else None
         self.stops = summary.get("stops") is True  # stops idle Machines: only Flycast wakes it
+        calls = summary.get("calls")
+        # The addresses of other apps its [env] names (APP.flycast, APP.internal, APP.fly.dev).
+        self.calls = (
+            tuple(c for c in calls if isinstance(c, str)) if isinstance(calls, list) else ()
+        )
         directory = os.path.dirname(resolved)
         inside = os.path.join(root, "")
         named = summary.get("dockerfile")
