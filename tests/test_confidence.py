@@ -127,3 +127,29 @@ def test_syntax_newer_than_flylints_python_is_a_low_confidence_parse_error(
         "the line looks like a type statement (Python 3.12): run flylint on the project's "
         "Python to lint this file\n"
     )
+
+
+def test_a_private_apps_evidence_names_the_deploy_flag_not_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    api = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY201" / "good-flycast-internal-api"
+    shutil.copytree(api, tmp_path / "api")
+    (tmp_path / "api" / "expected.txt").unlink()
+    (tmp_path / "api" / ".git").mkdir()
+    readme = tmp_path / "api" / "README.md"
+    # A build secret on the same command line never reaches a message.
+    readme.write_text(
+        readme.read_text().replace(
+            "fly deploy --no-public-ips",
+            "fly deploy --build-secret LEDGER_KEY=plain-words-secret --no-public-ips",
+        )
+    )
+    monkeypatch.chdir(tmp_path / "api")
+    code, out, _ = check(capsys, ".", "--min-confidence", "low", "--format", "concise")
+    assert code == 1
+    assert out.splitlines()[1] == (
+        "fly.toml:8:3: FLY201 [low] [http_service] serves plain HTTP, but it is deployed "
+        "private: fly deploy --no-public-ips (README.md:5): Flycast is plain HTTP and its "
+        "callers need it, keep force_https off; force it only if the app gets a public IP"
+    )
+    assert "plain-words-secret" not in out

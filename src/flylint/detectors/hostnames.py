@@ -160,7 +160,13 @@ def _docs_rows(text: str) -> list[tuple]:
         line = text.count("\n", 0, match.start()) + 1
         end = text.find("\n", match.start())
         named = _APP_FLAG.search(text, match.start(), end if end >= 0 else len(text))
-        command = " ".join(match.group(0).split())
+        # Named by its flag alone: the rest of a command line can hold a build secret.
+        if match.group(1):
+            command = f"fly deploy {match.group(1)}"
+        elif match.group(2) == "release":
+            command = "fly ips release"
+        else:
+            command = "fly ips allocate-v6 --private"
         rows.append((line, f"private: {command}", named.group(1) if named else ""))
     return rows
 
