@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,12 +15,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY301"
 
 
 @pytest.fixture
-def stock_postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def stock_postgres(as_repository, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The config ``fly pg create`` writes, in a repository of its own."""
-    (tmp_path / ".git").mkdir()
-    shutil.copy(FIXTURES / "good-stock-fly-postgres" / "fly.toml", tmp_path / "fly.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    repository = as_repository(FIXTURES / "good-stock-fly-postgres")
+    monkeypatch.chdir(repository)
+    return repository
 
 
 def check(capsys, *args: str) -> tuple[int, str, str]:
@@ -85,13 +83,9 @@ def test_an_unknown_confidence_in_the_configuration_is_an_error(stock_postgres, 
 
 
 def test_a_bots_boilerplate_service_is_low_confidence_and_names_what_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    as_repository, monkeypatch: pytest.MonkeyPatch, capsys
 ):
-    bot = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY201" / "good-polling-bot"
-    shutil.copytree(bot, tmp_path / "bot")
-    (tmp_path / "bot" / "expected.txt").unlink()
-    (tmp_path / "bot" / ".git").mkdir()
-    monkeypatch.chdir(tmp_path / "bot")
+    monkeypatch.chdir(as_repository(FIXTURES.parent / "FLY201" / "good-polling-bot"))
     code, out, _ = check(capsys, ".", "--min-confidence", "low", "--format", "concise")
     assert code == 1
     evidence = (
@@ -130,13 +124,10 @@ def test_syntax_newer_than_flylints_python_is_a_low_confidence_parse_error(
 
 
 def test_a_private_apps_evidence_names_the_deploy_flag_not_the_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    as_repository, monkeypatch: pytest.MonkeyPatch, capsys
 ):
-    api = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY201" / "good-flycast-internal-api"
-    shutil.copytree(api, tmp_path / "api")
-    (tmp_path / "api" / "expected.txt").unlink()
-    (tmp_path / "api" / ".git").mkdir()
-    readme = tmp_path / "api" / "README.md"
+    api = as_repository(FIXTURES.parent / "FLY201" / "good-flycast-internal-api")
+    readme = api / "README.md"
     # A build secret on the same command line never reaches a message.
     readme.write_text(
         readme.read_text().replace(
@@ -144,7 +135,7 @@ def test_a_private_apps_evidence_names_the_deploy_flag_not_the_command_line(
             "fly deploy --build-secret LEDGER_KEY=plain-words-secret --no-public-ips",
         )
     )
-    monkeypatch.chdir(tmp_path / "api")
+    monkeypatch.chdir(api)
     code, out, _ = check(capsys, ".", "--min-confidence", "low", "--format", "concise")
     assert code == 1
     assert out.splitlines()[1] == (
