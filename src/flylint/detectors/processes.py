@@ -115,7 +115,7 @@ def _calls_of_module(module: PythonModule) -> list[tuple]:
     """(line, "serves" or "polls", the call) for each call that starts a server or polls."""
     rows: list[tuple] = []
     imported = False
-    for node in ast.walk(module.tree):
+    for node in module.nodes((ast.Import, ast.ImportFrom, ast.Call)):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
             bots = sorted({n.split(".")[0] for n in names if n} & _BOT_LIBRARIES)
@@ -123,8 +123,6 @@ def _calls_of_module(module: PythonModule) -> list[tuple]:
             if bots and not relative and not imported:
                 imported = True  # one row a module: what it is, not how often
                 rows.append((node.lineno, "polls", f"import {bots[0]}"))
-            continue
-        if not isinstance(node, ast.Call):
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)

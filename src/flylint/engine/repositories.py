@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from flylint.files.python import PythonModule
+
 APP_SLOT = "app"
 FACTS_SLOT = "facts"
 _INVALID = {"invalid": True}  # a config that does not parse: no app
@@ -35,9 +37,10 @@ def load(
     producers: list[Producer],
     display: Callable[[str], Path],
     salt: str,
-) -> Repository:
-    """The model of the repository ``inventory`` lists; ``extra_configs``: configs named on
-    the command line under names a walk does not take for Fly configs."""
+) -> tuple[Repository, Gatherer | None]:
+    """The model of the repository ``inventory`` lists, and what gathers its facts;
+    ``extra_configs``: configs named on the command line under names a walk does not take
+    for Fly configs."""
     root = inventory.root
     apps: list[App] = []
     parts: list[str | bytes] = [root]
@@ -52,10 +55,11 @@ def load(
         app = _app(listed, files, root, salt, [])
         if app is not None:
             repository.add_solo(app)
-    if producers and (repository.apps or repository.solo):
-        gatherer = _Gatherer(repository, inventory, files, producers, display, salt)
-        repository.gather_with(gatherer.app, gatherer.file)
-    return repository
+    if not producers or not (repository.apps or repository.solo):
+        return repository, None
+    gatherer = Gatherer(repository, inventory, files, producers, display, salt)
+    repository.gather_with(gatherer.app, gatherer.file)
+    return repository, gatherer
 
 
 def _app(listed: Listed, files: Files, root: str, salt: str, parts: list) -> App | None:
@@ -99,11 +103,12 @@ def _summary(listed: Listed, files: Files) -> dict | None:
     return summarize(config)
 
 
-class _Gatherer:
+class Gatherer:
     """Gathers facts when the model is first asked for them: the facts of one app's files
     when a rule of its config asks, the facts of one file when the run asks whether it
     holds any, so a run that lints one file of a large monorepo reads (or finds in the
-    cache) the facts of that file's app only."""
+    cache) the facts of that file's app only. A Python file the run lints anyway gives
+    its facts from its lint's parse (``wants``, ``accept``): one parse, in the worker."""
 
     def __init__(
         self,
@@ -157,6 +162,29 @@ class _Gatherer:
                 self.file(path, path)
         if app.dockerfile:
             self.file(app.dockerfile, app.dockerfile)
+
+    def wants(self, resolved: str, file: File) -> bool:
+        """Whether the facts of the Python file at ``resolved``, about to be linted, are
+        to be taken from its lint: the model needs them and has them neither in the run
+        nor in the cache."""
+        python = self.by_reads.get(fact_kinds.PYTHON)
+        if not python or resolved in self.done or resolved in self.dockerfiles:
+            return False
+        if not self._owners(resolved):
+            return False
+        if self.files.is_buffer(resolved):
+            return True
+        key = _facts_key(self.salt, tuple(p.name for p in python))
+        return not isinstance(self.files.index.get(resolved, file.digest, FACTS_SLOT, key), dict)
+
+    def accept(self, resolved: str, file: File, rows: dict[str, list[tuple]]) -> None:
+        """The facts a lint of the Python file at ``resolved`` found (``wants`` said so)."""
+        self.done.add(resolved)
+        if not self.files.is_buffer(resolved):
+            python = self.by_reads[fact_kinds.PYTHON]
+            key = _facts_key(self.salt, tuple(p.name for p in python))
+            self.files.index.put(resolved, file.signature, file.digest, FACTS_SLOT, key, rows)
+        self.repository.add_facts(resolved, self.display(resolved), rows, False)
 
     def _owners(self, resolved: str) -> list[App]:
         repository = self.repository
@@ -254,6 +282,16 @@ def _produce(
                 return {}
             return _rows(parsed, chosen)
     return _rows(source.text, chosen)
+
+
+def python_rows(module: PythonModule | Diagnostic | None, producers: list[Producer]) -> dict:
+    """The rows each producer that reads Python finds in a module parsed for its lint
+    (None: the pre-check ruled it out, which it does only for files no producer's hints
+    admit; a Diagnostic: a syntax error)."""
+    if module is None or isinstance(module, Diagnostic):
+        return {}
+    lower = module.source.text.lower()
+    return _rows(module, [p for p in producers if p.worth(lower)])
 
 
 def _rows(parsed: object, producers: list[Producer]) -> dict[str, list[tuple]]:

@@ -23,17 +23,15 @@ from flylint.engine.results import FileResult, decode, encode
 from flylint.files import reading
 from flylint.files.discovery import Target, classify, classify_explicit, discover, resolve
 from flylint.registry import rule_data, selection
+from flylint.repository import facts as fact_kinds
 from flylint.repository import inventory as inventories
 from flylint.repository.apps import App, Repository
+from flylint.repository.facts import Producer
 from flylint.repository.inventory import Inventory, Listed
 from flylint.repository.root import Roots
 from flylint.repository.settings import Config, Resolver
 from flylint.support import digests
 from flylint.support.records import Record
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from flylint.repository.facts import Producer
 
 # Below this many Dockerfiles and Python files, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 200
@@ -81,43 +79,59 @@ class _Settings(Record):
 class _Job(Record):
     """A Dockerfile or Python file whose result is not in the cache."""
 
-    __slots__ = ("file", "key", "root", "settings", "target")
+    __slots__ = ("facts", "file", "key", "root", "settings", "target")
 
-    def __init__(self, target: Target, file: File, key: str, root: str, settings: int) -> None:
+    def __init__(
+        self, target: Target, file: File, key: str, root: str, settings: int, facts: bool
+    ) -> None:
         self.target = target
         self.file = file
         self.key = key
         self.root = root
         self.settings = settings  # index into the linter's settings
+        self.facts = facts  # a Python file whose facts the model wants from this lint's parse
+
+
+# What linting one file yields: its result (or why there is none) and, for a job that
+# asked, the facts its parse found.
+_Outcome = tuple["FileResult | Notice", "dict[str, list[tuple]] | None"]
 
 
 class _Linter:
     """Lints Dockerfiles and Python files. Holds nothing but what a result depends on,
     so that worker processes can share it."""
 
-    def __init__(self, repositories: dict[str, Repository], settings: list[_Settings]) -> None:
+    def __init__(
+        self,
+        repositories: dict[str, Repository],
+        settings: list[_Settings],
+        producers: list[Producer],
+    ) -> None:
         self.repositories = repositories
         self.settings = settings
+        self.producers = [p for p in producers if p.reads == fact_kinds.PYTHON]
         self.known = tuple(rule_data.rules())
         self._configured: int | None = None
 
-    def run(self, job: _Job) -> FileResult | Notice:
+    def run(self, job: _Job) -> _Outcome:
         assert job.file.content is not None  # a job's file is always read
         self._configure(job.settings)
+        facts: dict[str, list[tuple]] = {}
         try:
             if job.target.kind is FileKind.PYTHON:
                 from flylint.files import python  # imported only when there is a Python file
 
                 with python.collection_paused():  # the tree is dropped when _lint returns
-                    return self._lint(job)
-            return self._lint(job)
+                    return self._lint(job, facts), facts if job.facts else None
+            return self._lint(job, facts), None
         except reading.Unreadable as exc:  # a Python file too large to analyse
-            return Notice(job.target.path, str(exc), error=exc.error)
+            outcome: FileResult | Notice = Notice(job.target.path, str(exc), error=exc.error)
         except RecursionError:  # a walk too deep for Python's stack: none is known today
             message = "skipped: expressions nested too deeply to analyse"
-            return Notice(job.target.path, message, error=False)
+            outcome = Notice(job.target.path, message, error=False)
         except Exception as exc:  # one file's failure is that file's notice, not the run's
-            return failed(job.target.path, exc)
+            outcome = failed(job.target.path, exc)
+        return outcome, {} if job.facts else None  # a file too large holds no fact either
 
     def _configure(self, index: int) -> None:
         """Secret detection follows the configuration of the file being linted."""
@@ -125,7 +139,8 @@ class _Linter:
             _configure_secrets(self.settings[index].config)
             self._configured = index
 
-    def _lint(self, job: _Job) -> FileResult:
+    def _lint(self, job: _Job, facts: dict[str, list[tuple]]) -> FileResult:
+        """The result of a job; ``facts`` learns the facts of a Python file's parse."""
         target = job.target
         content = job.file.content
         assert content is not None
@@ -142,6 +157,8 @@ class _Linter:
             from flylint.files import python  # imported only when there is a Python file
 
             module = python.parse(source)  # None for files the pre-check rules out
+            if job.facts:
+                facts.update(repositories.python_rows(module, self.producers))
             if module is None or isinstance(module, Diagnostic):
                 return FileResult(target.path, [module] if module else [], problems, own)
             apps = repository.owners(target.resolved)
@@ -184,13 +201,13 @@ def failed(path: Path, exc: BaseException) -> Notice:
     return Notice(path, message, error=True)
 
 
-def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[FileResult | Notice]:
+def _run_all(linter: _Linter, todo: list[_Job], jobs: int) -> list[_Outcome]:
     if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES:
         import multiprocessing
 
         # Forked workers inherit the linter; platforms without fork lint in one process.
         if "fork" in multiprocessing.get_all_start_methods():
-            outcomes: list[FileResult | Notice | None] = [None] * len(todo)
+            outcomes: list[_Outcome | None] = [None] * len(todo)
             _in_workers(linter, todo, list(range(len(todo))), jobs, outcomes)
             return [outcome for outcome in outcomes if outcome is not None]
     return [linter.run(job) for job in todo]
@@ -226,14 +243,14 @@ def _in_workers(
     if len(unfinished) == 1:
         path = todo[unfinished[0]].target.path
         message = "not linted: the process linting it died (a crash in a parser); please report it"
-        outcomes[unfinished[0]] = Notice(path, message, error=True)
+        outcomes[unfinished[0]] = Notice(path, message, error=True), None
     elif unfinished:
         half = len(unfinished) // 2
         for part in (unfinished[:half], unfinished[half:]):
             _in_workers(linter, todo, part, jobs, outcomes)
 
 
-def _run_batch(jobs: list[_Job]) -> list[FileResult | Notice]:
+def _run_batch(jobs: list[_Job]) -> list[_Outcome]:
     assert _worker_linter is not None
     return [_worker_linter.run(job) for job in jobs]
 
@@ -256,6 +273,7 @@ class _Session:
         self._marks: dict[str, list[suppressions.Mark]] = {}
         self.inventories: dict[str, Inventory] = {}
         self.repositories: dict[str, Repository] = {}
+        self.gatherers: dict[str, repositories.Gatherer] = {}  # of repositories with facts
         self.resolvers: dict[str, Resolver] = {}
         self.settings: list[_Settings] = []
         self._settings_of: dict[int, int] = {}  # id(Config) -> index in settings
@@ -477,27 +495,23 @@ def lint(
             if t.kind is FileKind.FLY_TOML and root_of[t.resolved] == root
             and t.resolved not in listed
         ]  # fmt: skip
-        session.repositories[root] = repositories.load(
+        repository, gatherer = repositories.load(
             inventory, extra, files, producers, session.display, session.salt
         )
+        session.repositories[root] = repository
+        if gatherer is not None:
+            session.gatherers[root] = gatherer
     targets = _kinds_from_the_model(session, targets, root_of, editor)
     _attach_dockerfiles(session, targets, root_of)
 
     results: list[tuple[int, FileResult]] = []
     todo: list[_Job] = []
+    configs: list[tuple[Target, str, int]] = []
     for target in targets:
         root = root_of.setdefault(target.resolved, session.roots.of(target.resolved))
         settings = session.settings_for(root, target.resolved)
         if target.kind is FileKind.FLY_TOML:
-            try:
-                outcome = _lint_fly_toml(session, run, target, root, settings)
-            except Exception as exc:  # one file's failure is that file's notice
-                outcome = failed(target.path, exc)
-            if isinstance(outcome, Notice):
-                report.notices.append(outcome)
-            elif outcome is not None:
-                report.files_checked += 1
-                results.append((settings, outcome))
+            configs.append((target, root, settings))
             continue
         try:
             file = files.get(target.path, target.resolved, status=target.status)
@@ -512,16 +526,36 @@ def lint(
             report.files_checked += 1
             results.append((settings, result))
         else:
-            todo.append(_Job(target, file, key, root, settings))
+            gatherer = session.gatherers.get(root)
+            facts = (
+                target.kind is FileKind.PYTHON
+                and gatherer is not None
+                and gatherer.wants(target.resolved, file)
+            )
+            todo.append(_Job(target, file, key, root, settings, facts))
 
-    linter = _Linter(session.repositories, session.settings)
-    for job, outcome in zip(todo, _run_all(linter, todo, jobs), strict=True):
+    # Dockerfiles and Python files first: the facts of those linted now come with their
+    # results, and the configs' rules read them.
+    linter = _Linter(session.repositories, session.settings, producers)
+    for job, (outcome, facts) in zip(todo, _run_all(linter, todo, jobs), strict=True):
+        if facts is not None:
+            session.gatherers[job.root].accept(job.target.resolved, job.file, facts)
         if isinstance(outcome, Notice):
             report.notices.append(outcome)
             continue
         report.files_checked += 1
         session.record(job.target, job.file, job.key, job.root, outcome)
         results.append((job.settings, outcome))
+    for target, root, settings in configs:
+        try:
+            config = _lint_fly_toml(session, run, target, root, settings)
+        except Exception as exc:  # one file's failure is that file's notice
+            config = failed(target.path, exc)
+        if isinstance(config, Notice):
+            report.notices.append(config)
+        elif config is not None:
+            report.files_checked += 1
+            results.append((settings, config))
     results += _borrowed(session, run, targets, root_of)
     index.save()
     _report(session, results)
