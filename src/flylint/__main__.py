@@ -1,3 +1,3 @@
-from flylint.cli import main
+from flylint.main import main
 
 raise SystemExit(main())

@@ -256,15 +256,20 @@ def _fails(report, fail_on: str | None) -> bool:
 
 class _Redacted:
     """A text stream whose every write goes through ``masking.redact``: nothing flylint
-    prints (findings, notices, errors, diffs, tracebacks) can carry a credential."""
+    prints (findings, notices, errors, diffs, tracebacks) can carry a credential.
+    ``copy`` keeps what was written, redacted, for a run to be replayed."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, copy: list[str] | None = None) -> None:
         self._stream = stream
+        self._copy = copy
 
     def write(self, text: str) -> int:
         from flylint.detectors.masking import redact
 
-        return self._stream.write(redact(text))
+        text = redact(text)
+        if self._copy is not None:
+            self._copy.append(text)
+        return self._stream.write(text)
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
@@ -360,13 +365,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache.configure(None if getattr(args, "no_cache", False) else cache.default_dir())
     if args.command != "check":
         return _run(args)
+    from flylint.engine import replay
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    recording = None
+    if cache.active().directory is not None and replay.replayable(words):
+        recording = replay.Recording(words)
     # What a check prints quotes the repository and its configuration: all is redacted.
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Redacted(sys.stdout), _Redacted(sys.stderr)
+    out, err = (recording.out, recording.err) if recording else (None, None)
+    sys.stdout, sys.stderr = _Redacted(sys.stdout, out), _Redacted(sys.stderr, err)
     try:
-        return _run(args)
+        code = _run(args)
+    except BaseException:
+        if recording is not None:
+            recording.abandon()
+        raise
     finally:
         sys.stdout, sys.stderr = streams
+    if recording is not None:
+        recording.finish(code)
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:

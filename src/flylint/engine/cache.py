@@ -29,18 +29,21 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import marshal
 import os
 import stat
-import sys
 import time
 from pathlib import Path
 
 from flylint import __version__
-from flylint.support.digests import blake2b, key
+from flylint.engine import sealed
+from flylint.engine.sealed import BINARY as _BINARY
+from flylint.engine.sealed import NOFOLLOW as _NOFOLLOW
+from flylint.engine.sealed import NONBLOCK as _NONBLOCK
+from flylint.engine.sealed import fchmod as _fchmod
+from flylint.support.digests import key
 from flylint.support.records import Record
 
-ENV_DIR = "FLYLINT_CACHE_DIR"
+ENV_DIR = sealed.ENV_DIR
 
 # A file changed within this long before a run began may change again, its size and
 # timestamps unchanged, in the same tick of a coarse filesystem clock (FAT: 2 s, HFS+:
@@ -49,7 +52,6 @@ ENV_DIR = "FLYLINT_CACHE_DIR"
 RACY_NS = 3_000_000_000
 FORMAT = "flylint-pack-6"  # 6: findings carry a confidence
 MAX_PACK_BYTES = 64 * 1024 * 1024  # a pack larger than this is not read (nor written)
-CHECK_BYTES = 32  # a pack's check: the BLAKE2b digest of its marshal
 LOCK_WAIT_S = 10.0  # a pack whose lock is held longer than this is not saved this run
 TAG_NAME = "CACHEDIR.TAG"
 TAG = (
@@ -61,54 +63,12 @@ TAG = (
 Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 
 _MAGIC = FORMAT.encode("ascii") + b"\n"
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # absent on Windows, which has no such links
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted at a path must not block open()
-_BINARY = getattr(os, "O_BINARY", 0)  # Windows only
-_TRUST_OWNER = hasattr(os, "getuid")  # Windows has neither owners nor modes to check
-_fchmod = getattr(os, "fchmod", None)  # the mode open() gives is filtered by the umask
 _NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
-
-if sys.version_info >= (3, 13):  # a pack holds data: never a code object
-
-    def _loads(data: bytes) -> object:
-        return marshal.loads(data, allow_code=False)
-
-    def _dumps(value: object) -> bytes:
-        return marshal.dumps(value, allow_code=False)
-
-else:
-    _loads = marshal.loads
-    _dumps = marshal.dumps
 
 
 def default_dir() -> Path:
     """``$FLYLINT_CACHE_DIR``, else the platform's user cache directory."""
-    configured = os.environ.get(ENV_DIR)
-    if configured:
-        return Path(configured)
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "flylint" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "flylint"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flylint"
-
-
-def tree_signature(*directories: Path) -> str:
-    """Names, sizes and modification times of the files directly in ``directories``: in a
-    source checkout, editing a rule or a catalog must not serve results of the old one."""
-    entries = []
-    for directory in directories:
-        try:
-            with os.scandir(directory) as listing:
-                for entry in listing:
-                    if entry.is_file():
-                        status = entry.stat()
-                        entries.append(f"{entry.path}:{status.st_size}:{status.st_mtime_ns}")
-        except OSError:
-            entries.append(f"{directory}:missing")
-    entries.sort()
-    return blake2b("\n".join(entries).encode(), digest_size=16).hexdigest()
+    return Path(sealed.default_dir())
 
 
 def signature(status: os.stat_result) -> Signature:
@@ -126,27 +86,8 @@ def signature(status: os.stat_result) -> Signature:
 # --- Trust and directories -----------------------------------------------------------
 
 
-def _refusal(directory: Path) -> str | None:
-    """Why the cache must not use ``directory``; None if it may (or does not exist yet).
-    Like git's safe.directory and ssh's checks of ~/.ssh: it must be a directory of the
-    current user's that no other user can write (followed if a symlink: ~/.cache may be)."""
-    try:
-        status = directory.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None  # created at the first save, or found unwritable then: costs speed only
-    except OSError as error:
-        reason = f"cannot be inspected ({error.strerror or error})"
-    else:
-        if not stat.S_ISDIR(status.st_mode):
-            reason = "is not a directory"
-        elif _TRUST_OWNER and status.st_uid != os.getuid():
-            reason = f"is owned by another user (uid {status.st_uid})"
-        elif _TRUST_OWNER and status.st_mode & 0o022:
-            mode = stat.S_IMODE(status.st_mode)
-            reason = f"is writable by other users (mode {mode:04o})"
-        else:
-            return None
-    return f"cache directory {directory} {reason}; not used (run without a cache)"
+_refusal = sealed.refusal
+_write = sealed.write  # a name of this module's: tests slow it down
 
 
 def _make_dirs(directory: Path) -> list[Path]:
@@ -194,25 +135,14 @@ def _write_tag(root: Path) -> None:
 def _read_pack(path: str, folder: str) -> dict:
     """The entries of the pack at ``path`` for the files of ``folder``; {} if it is absent,
     not a regular file, a symlink, larger than MAX_PACK_BYTES, garbage or foreign."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
-    except OSError:
+    data = sealed.read(path, MAX_PACK_BYTES)
+    if data is None:
         return {}
-    try:
-        with os.fdopen(descriptor, "rb") as f:
-            status = os.fstat(f.fileno())
-            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_PACK_BYTES:
-                return {}
-            data = f.read(MAX_PACK_BYTES + 1)  # marshal.load would read in small pieces
-    except OSError:
-        return {}
-    if len(data) > MAX_PACK_BYTES:
-        return {}  # grew since fstat
     payload = _unseal(data)
     if payload is None:
         return {}
     try:
-        loaded = _loads(payload)
+        loaded = sealed.loads(payload)
     except Exception:  # ValueError, EOFError, TypeError, MemoryError, ...: garbage
         return {}
     if (
@@ -227,49 +157,11 @@ def _read_pack(path: str, folder: str) -> dict:
 
 
 def _seal(payload: bytes) -> bytes:
-    """A pack's bytes: the magic, the check, the marshal."""
-    return _MAGIC + blake2b(payload, digest_size=CHECK_BYTES).digest() + payload
+    return sealed.seal(_MAGIC, payload)
 
 
 def _unseal(data: bytes) -> memoryview | None:
-    """The marshal of a pack whose check holds; None for garbage. marshal.loads trusts the
-    counts in its input: five bytes claiming a tuple of 2**31 items make it allocate and
-    clear 16 GiB (a hundred seconds), so a torn or corrupted pack must never reach it."""
-    start = len(_MAGIC) + CHECK_BYTES
-    if len(data) < start or not data.startswith(_MAGIC):
-        return None
-    payload = memoryview(data)[start:]
-    if blake2b(payload, digest_size=CHECK_BYTES).digest() != data[len(_MAGIC) : start]:
-        return None
-    return payload
-
-
-def _write(path: str, data: bytes) -> None:
-    """Replace the file at ``path`` with ``data`` atomically (readers see the old file or
-    the new one), through a temporary file of an unpredictable name created 0600 with
-    O_EXCL, which never follows a symlink (tempfile.mkstemp's way, without the ~15 ms
-    import). A symlink at ``path`` itself is replaced, not followed."""
-    directory, name = os.path.split(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
-    for _ in range(100):
-        temporary = os.path.join(directory, f".{name}.{os.urandom(8).hex()}.tmp")
-        try:
-            descriptor = os.open(temporary, flags, 0o600)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover - 100 collisions of 64 random bits
-        raise FileExistsError(f"no temporary file name free in {directory}")
-    try:
-        with os.fdopen(descriptor, "wb") as f:
-            if _fchmod is not None:
-                _fchmod(f.fileno(), 0o600)
-            f.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    return sealed.unseal(_MAGIC, data)
 
 
 def _acquire(path: str) -> int | None:
@@ -418,7 +310,7 @@ class _Pack:
         descriptor = _acquire(lock)
         try:
             entries = self.merged(_read_pack(self.path, key(self.folder)))
-            data = _seal(_dumps((FORMAT, key(self.folder), entries)))
+            data = _seal(sealed.dumps((FORMAT, key(self.folder), entries)))
             if len(data) <= MAX_PACK_BYTES:
                 _write(self.path, data)
         finally:
@@ -523,7 +415,7 @@ class Index:
         if not self.enabled:
             return
         try:
-            _dumps(value)
+            sealed.dumps(value)
         except ValueError:  # a type marshal does not know, or nested too deeply
             return
         if signature is not None and max(signature[1], signature[2]) > self.started - RACY_NS:

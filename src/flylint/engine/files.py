@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flylint.engine import cache
 from flylint.files import reading
-from flylint.support import digests
+from flylint.support import digests, observed
 from flylint.support.records import Record
 
 
@@ -61,6 +61,7 @@ class Files:
             if len(buffer) > reading.MAX_FILE_BYTES:  # stdin (read up to one byte over)
                 raise reading.too_large()
             return File(None, self._digest(buffer), buffer)
+        observed.note(path)
         signature = cache.signature(reading.status(path, status))
         if not content and self.index.enabled:
             digest = self.index.known(resolved, signature)

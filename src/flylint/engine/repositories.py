@@ -17,7 +17,7 @@ from flylint.repository import facts as fact_kinds
 from flylint.repository.apps import App, Repository, summarize
 from flylint.repository.facts import Producer
 from flylint.repository.inventory import Inventory, Listed
-from flylint.support import digests
+from flylint.support import digests, observed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ class Gatherer:
             {path for p in self.by_reads.get(fact_kinds.TEXT, []) for path in p.paths}
         ):
             path = os.path.normpath(os.path.join(app.context, relative))
+            observed.note(path)
             if os.path.realpath(path).startswith(self.inside) and os.path.isfile(path):
                 self.file(path, path)
         if app.dockerfile:
@@ -220,6 +221,7 @@ class Gatherer:
                        for a in every for r in p.paths)
             ]  # fmt: skip
             kind, dockerfile = None, False
+        observed.note(resolved)
         if producers and os.path.isfile(resolved):
             rows = _facts_of(path or resolved, resolved, kind, self.files, producers, self.salt)
             repository.add_facts(resolved, self.display(resolved), rows, dockerfile)

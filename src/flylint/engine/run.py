@@ -30,7 +30,7 @@ from flylint.repository.facts import Producer
 from flylint.repository.inventory import Inventory, Listed
 from flylint.repository.root import Roots
 from flylint.repository.settings import Config, Resolver
-from flylint.support import digests
+from flylint.support import digests, installation, observed
 from flylint.support.records import Record
 
 # Below this many Dockerfiles and Python files, starting workers costs more than it saves.
@@ -277,7 +277,7 @@ class _Session:
         self.resolvers: dict[str, Resolver] = {}
         self.settings: list[_Settings] = []
         self._settings_of: dict[int, int] = {}  # id(Config) -> index in settings
-        self.salt = _code_signature() if self.index.enabled else ""
+        self.salt = installation.code_signature() if self.index.enabled else ""
         self.known = tuple(rule_data.rules())
 
     def inventory(self, root: str) -> Inventory:
@@ -383,14 +383,6 @@ def _relative(resolved: str, root: str) -> str:
     else:
         relative = os.path.relpath(resolved, root)
     return relative.replace(os.sep, "/") if os.sep != "/" else relative
-
-
-def _code_signature() -> str:
-    """In a source checkout, editing code or rule data must not serve stale results."""
-    package = Path(__file__).parent.parent
-    rules = rule_data.data_dir()
-    folders = [package, *(p for p in package.iterdir() if p.is_dir())]
-    return cache.tree_signature(*folders, rules, rules / "catalogs")
 
 
 def _targets(
@@ -633,6 +625,7 @@ def _attach_dockerfiles(session: _Session, targets: list[Target], root_of: dict[
                 session.report.notices.append(Notice(target.path, message))
             continue
         path = Path(os.path.normpath(target.path.parent / (named or "Dockerfile")))
+        observed.note(app.dockerfile)
         if not os.path.isfile(app.dockerfile):
             message = f"[build] dockerfile names {path}, which does not exist"
             session.report.notices.append(Notice(target.path, message))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from flylint.diagnostics import FileKind
+from flylint.support import observed
 from flylint.support.records import Record
 
 
@@ -133,6 +134,7 @@ def discover(paths: Iterable[Path]) -> tuple[Discovery, list[tuple[Path, str]]]:
     directories: list[tuple[Path, str]] = []
     resolver = _Resolver()
     for named in paths:
+        observed.note(named)
         status = _status(named)
         if status is None:
             found.missing.append(named)

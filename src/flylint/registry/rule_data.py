@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 
 from flylint.diagnostics import Diagnostic, FileKind
+from flylint.support import installation
 from flylint.support.records import Record
 
 TYPE_CHECKING = False
@@ -105,14 +106,10 @@ DOCS_BASE_URL = "https://github.com/flylint/flylint/blob/main/docs/rules"
 @functools.cache
 def data_dir() -> Path:
     """The rules/ directory: inside the installed wheel, or at the root of a source checkout."""
-    packaged = Path(__file__).parent.parent / "rules_data"
-    if packaged.is_dir():
-        return packaged
-    # Editable installs map only src/ into site-packages; the data stays at the repo root.
-    checkout = Path(__file__).resolve().parents[3] / "rules"
-    if checkout.is_dir():
-        return checkout
-    raise DataError(f"flylint rule data not found (looked in {packaged} and {checkout})")
+    found = installation.rules_dir()
+    if found is None:
+        raise DataError(f"flylint rule data not found (looked in {installation.PACKAGE})")
+    return Path(found)
 
 
 # rules/ compiled into one marshal file: loading it costs ~0.3 ms where parsing ~25 TOML

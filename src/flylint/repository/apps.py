@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from flylint.repository.facts import Fact
+from flylint.support import observed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ def _dockerfile(directory: str, summary: dict[str, Any], inside: str) -> str | N
         return None
     else:
         path = os.path.join(directory, "Dockerfile")
+        observed.note(path)
         if not os.path.isfile(path):
             return None
     try:

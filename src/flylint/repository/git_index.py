@@ -33,6 +33,8 @@ import re
 import stat
 import struct
 
+from flylint.support import observed
+
 # Larger indexes are refused (None): a linter must not read gigabytes for a hostile repo.
 MAX_INDEX_SIZE = 512 * 1024 * 1024
 # A ``.git`` file holds one line, a path.
@@ -98,6 +100,7 @@ def _git_dir(work_tree: str) -> str | None:
     ``gitdir: PATH`` line (worktrees, submodules), relative to the work tree unless
     absolute, if that is a git directory; else None."""
     dot_git = os.path.join(work_tree, ".git")
+    observed.note(dot_git)
     try:
         mode = os.stat(dot_git).st_mode
     except (OSError, ValueError):
@@ -115,6 +118,8 @@ def _git_dir(work_tree: str) -> str | None:
         return None
     git_dir = os.path.join(os.path.dirname(dot_git), os.fsdecode(target))
     # What git takes for a git directory holds HEAD; anything else is not followed.
+    observed.note(git_dir)
+    observed.note(os.path.join(git_dir, "HEAD"))
     if not os.path.isdir(git_dir) or not os.path.lexists(os.path.join(git_dir, "HEAD")):
         return None
     return git_dir
@@ -125,6 +130,7 @@ def _read_regular(path: str, limit: int, follow: bool) -> bytes | None:
     Opened non-blocking (a FIFO in its place must not hang the run), and, unless
     ``follow``, not through a symlink (git renames a new index into place: a symlink there
     is not git's doing)."""
+    observed.note(path)
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     flags |= getattr(os, "O_NONBLOCK", 0)
     if not follow:

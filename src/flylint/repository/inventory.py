@@ -13,6 +13,7 @@ import os
 
 from flylint.diagnostics import FileKind
 from flylint.files.discovery import classify
+from flylint.support import observed
 from flylint.support.records import Record
 
 TYPE_CHECKING = False
@@ -60,9 +61,11 @@ class Ignores:
     def spec(self, directory: str) -> GitIgnore | None:
         if directory not in self._specs:
             spec = None
+            path = os.path.join(directory, ".gitignore")
+            observed.note(path)
             try:
                 # Bytes, as git reads them: patterns match names byte for byte.
-                with open(os.path.join(directory, ".gitignore"), "rb") as f:
+                with open(path, "rb") as f:
                     content = f.read()
             except OSError:
                 content = None
@@ -97,6 +100,7 @@ def take(root: str, recursive: bool = True) -> Inventory:
     stack: list[tuple[str, list[str]]] = [(root, [root])]
     while stack:
         directory, chain = stack.pop()
+        observed.note(directory)  # a file added, removed or renamed in it moves its times
         try:
             with os.scandir(directory) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
@@ -116,7 +120,9 @@ def take(root: str, recursive: bool = True) -> Inventory:
                 if ignores.ignored(entry.path, True, chain):
                     ignored_any = True
                     continue
-                if os.path.lexists(os.path.join(entry.path, ".git")):
+                dot_git = os.path.join(entry.path, ".git")
+                observed.note(dot_git)
+                if os.path.lexists(dot_git):
                     inventory.nested.append(entry.path)
                     continue
                 subdirs.append((entry.path, [*chain, entry.path]))
@@ -170,6 +176,7 @@ def _add_tracked(inventory: Inventory, recursive: bool) -> None:
         path = os.path.join(inventory.root, *parts)
         if any(path.startswith(n) for n in nested):
             continue
+        observed.note(path)
         try:
             mode = os.lstat(path).st_mode
         except OSError:  # deleted in the work tree, or not representable here

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 from flylint.files.discovery import is_fly_config
+from flylint.support import observed
 
 _PROJECT_FILES = frozenset({"pyproject.toml", "flylint.toml", ".flylint.toml"})
 
@@ -59,7 +60,9 @@ class Roots:
         here = directory
         while here not in self._git:
             pending.append(here)
-            if os.path.lexists(os.path.join(here, ".git")):
+            dot_git = os.path.join(here, ".git")
+            observed.note(dot_git)
+            if os.path.lexists(dot_git):
                 found = here
                 break
             parent = os.path.dirname(here)
@@ -75,6 +78,7 @@ class Roots:
     def _holds_project(self, directory: str) -> bool:
         held = self._configs.get(directory)
         if held is None:
+            observed.note(directory)
             try:
                 with os.scandir(directory) as listing:
                     held = any(

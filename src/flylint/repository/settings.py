@@ -30,7 +30,7 @@ from types import MappingProxyType
 
 from flylint.registry.rule_data import CONFIDENCES
 from flylint.registry.selection import UsageError, expand
-from flylint.support import toml_parser
+from flylint.support import observed, toml_parser
 from flylint.support.records import Record
 
 TYPE_CHECKING = False
@@ -271,6 +271,7 @@ def _declared_in(directory: str) -> Path | None:
     pyproject.toml with a ``[tool.flylint]`` table, in that order."""
     for name in _NAMES:
         path = os.path.join(directory, name)
+        observed.note(path)
         if not os.path.isfile(path):
             continue
         if name != "pyproject.toml" or _declares(Path(path)):
@@ -286,6 +287,7 @@ def _declares(pyproject: Path) -> bool:
 
 
 def _read(path: Path) -> str:
+    observed.note(path)
     try:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
