@@ -235,6 +235,7 @@ def measure_all(bench: Bench, real_corpus: Path, real_repos: Path | None) -> lis
         sections.monorepo_tree,
         sections.python_tree,
         lambda b: sections.real_repositories(b, real_repos),
+        lambda b: sections.precheck_admission(b, real_repos),
         sections.pre_commit,
         sections.concurrent_batches,
         sections.import_time,

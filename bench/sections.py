@@ -766,6 +766,81 @@ def real_repositories(bench: Bench, trees: Path | None) -> Section:
     return section
 
 
+# Run on flylint's interpreter: each tracked *.py of the tree in the current directory,
+# by the kind of hint that admits it to parsing (None: not parsed), as JSON.
+_ADMISSION = """
+import collections, json, subprocess, sys
+from flylint.files.python import ADMISSIONS, admission
+listed = subprocess.run(["git", "ls-files", "-z", "*.py"], capture_output=True, check=True)
+kinds = collections.Counter()
+for name in filter(None, listed.stdout.decode("utf-8", "replace").split("\\0")):
+    try:
+        with open(name, encoding="utf-8", errors="replace") as f:
+            kinds[admission(f.read())] += 1
+    except OSError:
+        kinds["unreadable"] += 1
+print(json.dumps({"kinds": list(ADMISSIONS), "counts": {str(k): n for k, n in kinds.items()}}))
+"""
+
+
+def precheck_admission(bench: Bench, trees: Path | None) -> Section:
+    """How many Python files of each real repository the pre-check admits to parsing, and
+    by which kind of hint."""
+    from realrepos import snapshots
+
+    section = Section(
+        "Pre-check admission on real repositories",
+        "Each tracked `*.py` of the repositories above, by what the pre-check "
+        "(`flylint.files.python.admission`) finds in it: the first kind of hint that admits "
+        "the file to parsing, or none (read, never parsed). A file admitted is parsed and "
+        "analysed; the others cost one scan of their text.",
+    )
+    if trees is None:
+        section.intro += " Not run: no `--real-repos DIR`."
+        return section
+    lines: list[str] = []
+    totals: dict[str, int] = {}
+    kinds: list[str] = []
+    for repository in snapshots.load():
+        tree = trees / repository.directory
+        if not (tree / ".git").exists():
+            continue
+        done = subprocess.run(
+            [bench.tools.python, "-c", _ADMISSION], cwd=tree, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            lines.append(f"| {repository.name} | failed: {done.stderr.strip()[-200:]} |")
+            continue
+        report = json.loads(done.stdout)
+        kinds = report["kinds"]
+        counts = report["counts"]
+        for kind, n in counts.items():
+            totals[kind] = totals.get(kind, 0) + n
+        lines.append(_admission_row(repository.name, kinds, counts))
+    if not kinds:
+        section.intro += " Not run: no repository materialized."
+        return section
+    header = ["repository", "`*.py`", "admitted", *kinds]
+    section.after = [
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * (len(header) - 1),
+        *lines,
+        _admission_row(f"**all {len(lines)}**", kinds, totals),
+    ]
+    return section
+
+
+def _admission_row(name: str, kinds: list[str], counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    admitted = sum(counts.get(kind, 0) for kind in kinds)
+    share = f"{admitted} ({admitted / total:.0%})" if total else "0"
+    return (
+        f"| {name} | {total} | {share} | "
+        + " | ".join(str(counts.get(kind, 0)) for kind in kinds)
+        + " |"
+    )
+
+
 def import_time(bench: Bench, runs: int = 5) -> Section:
     """``python -X importtime`` of a one-fly.toml run: the one of ``runs`` with the least
     import time, against scheduling noise."""

@@ -13,6 +13,7 @@ import pytest
 
 from flylint.cli import main
 from flylint.detectors.secrets import find_secret, is_secret_name
+from flylint.files import python
 from flylint.files.python import worth_parsing
 from flylint.registry import rule_data
 
@@ -223,3 +224,21 @@ def test_adversarial_megabyte_is_fast(text: str) -> None:
     start = time.perf_counter()
     worth_parsing(text)
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ('token = "ghp_' + "A1b2" * 9 + '"\n', python.TOKEN),
+        ('SMTP_PASSWORD = "value-Like-99"\n', python.SECRET_NAME),
+        ('DSN = "postgres://app:pw@db.example.com/app"\n', python.URL),
+        ('import psycopg2\nconn = psycopg2.connect(host="203.0.113.9")\n', python.DATABASE_IMPORT),
+        ('API = "https://billing-api.fly.dev/v1"\n', python.FLY_DEV),
+        ("SECURE_HSTS_SECONDS = 31536000\n", python.APP_FACT),
+        ("import psycopg2\nconn = psycopg2.connect(host=HOST)\n", None),
+        ("def add(a, b):\n    return a + b\n", None),
+    ],
+)
+def test_admission_names_the_kind_of_hint(code: str, kind: str | None) -> None:
+    assert python.admission(code) == kind
+    assert worth_parsing(code) is (kind is not None)

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 #           holding a string literal (rules/catalogs/secrets.toml);
 #   FLY302: a database URL (databases.toml [url_schemes]), a database client's import
 #           (python-calls.toml [database]) with an IPv4 literal, an APP.fly.dev host;
-#   FLY401: an APP.fly.dev address;  FLY202, FLY203: an HSTS setting.
+#   FLY401: an APP.fly.dev address;  the configs' rules (FLY2xx, FLY3xx): what the app
+#           facts read, as their producers declare (HSTS, a server or bot, a domain).
 # A hint may admit a file no rule reports on; a file a rule reports on holds a hint.
 # Speed: the hints are grouped into ~20 regexes, each led by one uncommon character all its
 # hints hold (their anchor). The engine finds a regex's leading literal as fast as ``in``
@@ -92,22 +93,52 @@ _PER_MILLE = {
 
 
 def worth_parsing(text: str) -> bool:
+    return admission(text) is not None
+
+
+def admission(text: str) -> str | None:
+    """Why the pre-check admits ``text`` (the kind of hint it holds: see ADMISSIONS); None
+    when no rule can report on it."""
     exact, folded = _hints()
-    if any(regex.search(text) for regex in exact):
-        return True
+    for regex in exact:
+        if regex.search(text):
+            return TOKEN
     lower = text.lower()
     host = None
     for regex in folded:
         at = 0
         while (match := regex.search(lower, at)) is not None:
             if match.lastindex is None:
-                return True
+                return _folded_kind(lower, match)
             if host is None:  # a database client's import: only with a host to connect to
                 host = _IPV4_LITERAL.search(text) is not None
             if host:
-                return True
+                return DATABASE_IMPORT
             at = match.start() + 1  # another hint may start inside the import
-    return any(regex.search(text) for regex in _unprefixed_patterns())
+    return TOKEN if any(regex.search(text) for regex in _unprefixed_patterns()) else None
+
+
+# The kinds of hint, as ``admission`` names them (the benchmark counts files by kind).
+TOKEN = "a token format"
+DATABASE_IMPORT = "a database client's import and an IPv4 literal"
+FLY_DEV = "an APP.fly.dev address"
+URL = "a database URL or a URL with a password"
+APP_FACT = "what an app fact reads (HSTS, a server or bot it runs, a domain)"
+SECRET_NAME = "a secret-named key holding a string"
+ADMISSIONS = (TOKEN, SECRET_NAME, URL, DATABASE_IMPORT, FLY_DEV, APP_FACT)
+
+
+def _folded_kind(lower: str, match: re.Match[str]) -> str:
+    """The kind of the hint a case-folded regex matched: the hint's literal may start before
+    the match (behind its anchor), so the line up to the match's end is read."""
+    line = lower[lower.rfind("\n", 0, match.start()) + 1 : match.end()]
+    if _FLY_DEV in line:
+        return FLY_DEV
+    if "://" in match.group():
+        return URL
+    if any(hint in line for hint in _fact_hints()):
+        return APP_FACT
+    return SECRET_NAME
 
 
 @functools.cache
@@ -600,7 +631,8 @@ def _position(node: ast.AST) -> tuple[int, int, int, int]:
 MAX_PYTHON_CHARS = 1024 * 1024
 
 
-def _fact_hints() -> list[str]:
+@functools.cache
+def _fact_hints() -> tuple[str, ...]:
     """What the facts gathered from Python look for (the HSTS code sends: the header's
     name, Django's setting, Flask-Talisman), as their rule modules declare it."""
     from flylint.diagnostics import FileKind
@@ -608,7 +640,7 @@ def _fact_hints() -> list[str]:
     from flylint.repository.facts import PYTHON
 
     producers = selection.producers_for(FileKind.FLY_TOML)
-    return sorted({hint for p in producers if p.reads == PYTHON for hint in p.hints})
+    return tuple(sorted({hint for p in producers if p.reads == PYTHON for hint in p.hints}))
 
 
 # How deep a syntax tree flylint analyses may be. Real code stays under ~40; generated code
