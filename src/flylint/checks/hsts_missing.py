@@ -258,6 +258,32 @@ def _phoenix_rows(text: str) -> list[tuple]:
     return rows
 
 
+# A web server in front of the app that adds the header: nginx's ``add_header`` (in any
+# server or location block), Caddy's ``header``. Its value may be quoted, and ends at the
+# line's end or an unquoted ``;`` (nginx's end of directive).
+_PROXY_HSTS = Regex(
+    r"^[ \t]*(?P<directive>add_header|header(?:[ \t]+[^\s\"']+)?)[ \t]+[\"']?"
+    r"strict-transport-security[\"']?[ \t]+(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^;\n]*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PROXY_CONFIGS = (
+    "*.conf", "*.conf.template", "nginx/*.conf", "nginx/*.conf.template", "conf.d/*.conf",
+    "config/*.conf", "docker/*.conf", "deploy/*.conf", "Caddyfile", "caddy/Caddyfile",
+)  # fmt: skip
+
+
+def _proxy_rows(text: str) -> list[tuple]:
+    """HSTS a web server's config adds: nginx ``add_header Strict-Transport-Security``,
+    Caddy ``header Strict-Transport-Security``."""
+    rows = []
+    for match in _PROXY_HSTS.finditer(text):
+        age = _CODE_MAX_AGE.search(match.group("value"))
+        line = _line_of(text, match.start())
+        label = "add_header" if match.group("directive").lower() == "add_header" else "header"
+        rows.append((line, 1, line, 1, int(age.group(1)) if age else None, label))
+    return rows
+
+
 _TALISMAN = "flask_talisman.Talisman"
 _TALISMAN_MAX_AGE = 31_556_926  # Flask-Talisman's default: one year
 _HEADER = "strict-transport-security"
@@ -351,6 +377,8 @@ FACTS = (
              "secure_hsts_seconds", "talisman")),
     Producer("hsts", TEXT, _rails_rows, paths=(_RAILS_CONFIG,)),
     Producer("hsts", TEXT, _phoenix_rows, paths=_PHOENIX_CONFIGS),
+    Producer("hsts", TEXT, _proxy_rows, hints=("strict-transport-security",),
+             paths=_PROXY_CONFIGS),
     *databases.FACTS,  # a database behind a service
     *processes.FACTS,  # whether the app's process serves HTTP
     *hostnames.FACTS,  # the hostnames the app answers on

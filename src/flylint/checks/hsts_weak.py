@@ -43,16 +43,23 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                     ".".join(map(str, (*table_path, name))),
                     fix=Edit(table_path, name, _strengthened(value)),
                 )
+    # One finding per file and value: a web server's config repeats the header in every
+    # location block, one problem the first line reports, naming the others.
+    weak: dict[tuple, list] = {}
     for setting in code_hsts(ctx):
         if setting.max_age and setting.max_age < SIX_MONTHS:
-            yield Diagnostic(
-                "FLY203",
-                setting.path,
-                setting.span,
-                f"{setting.label} sets HSTS max-age={setting.max_age}, under six months "
-                f"({SIX_MONTHS} seconds): use 63072000 (two years)",
-                f"{setting.label}:{setting.max_age}",
-            )
+            weak.setdefault((setting.path, setting.label, setting.max_age), []).append(setting)
+    for (path, label, max_age), settings in weak.items():
+        others = sorted({s.span.line for s in settings[1:]} - {settings[0].span.line})
+        also = f" (also at line{'s' if len(others) > 1 else ''} {', '.join(map(str, others))})"
+        yield Diagnostic(
+            "FLY203",
+            path,
+            settings[0].span,
+            f"{label} sets HSTS max-age={max_age}{also if others else ''}, under six months "
+            f"({SIX_MONTHS} seconds): use 63072000 (two years)",
+            f"{label}:{max_age}",
+        )
 
 
 def _strengthened(value: Any) -> str:

@@ -25,11 +25,11 @@ def catalog() -> tuple[dict[int, str], dict[str, str], frozenset[str]]:
     return ports, catalog["images"], frozenset(catalog["postgres_handlers"])
 
 
-def database_image(image: Any) -> str | None:
-    """The database an image reference runs (``postgres:16-alpine`` -> PostgreSQL), if any."""
+def image_path(image: Any) -> str | None:
+    """An image reference's repository path, without registry, tag or digest
+    (``docker.io/library/postgres:16-alpine`` -> ``postgres``)."""
     if not isinstance(image, str) or not image.strip():
         return None
-    _, images, _ = catalog()
     reference = image.strip().lower().split("@", 1)[0]
     name, _, tag = reference.rpartition(":")
     if not name or "/" in tag:  # no tag, or the colon was a registry port
@@ -39,21 +39,38 @@ def database_image(image: Any) -> str | None:
         parts = parts[1:]  # a registry host
     if parts and parts[0] == "library":
         parts = parts[1:]
-    path = "/".join(parts)
-    return images.get(path) or (images.get(parts[-1]) if parts else None)
+    return "/".join(parts) or None
+
+
+def database_image(image: Any) -> str | None:
+    """The database an image reference runs (``postgres:16-alpine`` -> PostgreSQL), if any."""
+    path = image_path(image)
+    if path is None:
+        return None
+    _, images, _ = catalog()
+    return images.get(path) or images.get(path.rsplit("/", 1)[-1])
+
+
+def running_images(ctx: FlyTomlContext) -> list[tuple[str, str]]:
+    """(the image reference, where it is named) of what the app runs: ``[build] image``,
+    then its Dockerfile's final stage."""
+    found = []
+    image = ctx.config.get(("build", "image"))
+    if isinstance(image, str) and image.strip():
+        found.append((image.strip(), "[build] image"))
+    final = next((fact.row[0] for fact in ctx.facts("final-image")), None)
+    if final:
+        found.append((final, f"its Dockerfile's final stage: FROM {final}"))
+    return found
 
 
 def image_engine(ctx: FlyTomlContext) -> str | None:
     """The database the app's image runs: ``[build] image``, else its Dockerfile's final
     stage, e.g. "PostgreSQL image (FROM postgres:16)"."""
-    image = ctx.config.get(("build", "image"))
-    engine = database_image(image)
-    if engine is not None:
-        return f"{engine} image ([build] image)"
-    final = next((fact.row[0] for fact in ctx.facts("final-image")), None)
-    engine = database_image(final)
-    if engine is not None:
-        return f"{engine} image (its Dockerfile's final stage: FROM {final})"
+    for image, where in running_images(ctx):
+        engine = database_image(image)
+        if engine is not None:
+            return f"{engine} image ({where})"
     return None
 
 

@@ -2,7 +2,7 @@
 (``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``, ``SERVER_NAME``, ``SITE_URL``, ...) in its
 fly config's ``[env]``, its Dockerfile's ``ENV`` and the Python code it ships; the domains
 its docs add a certificate for (``fly certs add``); and its own ``APP.fly.dev`` name where
-its code, docs or deploy workflow give it as the app's address. FLY202 asks whether one
+its code, docs or CI workflows give it as the app's address. FLY202 asks whether one
 is a custom domain (HSTS matters there) or all are ``*.fly.dev`` (HSTS-preloaded).
 """
 
@@ -38,12 +38,13 @@ _PRIVATE = re.compile(
     r"|\bfly(?:ctl)?\s+ips\s+(allocate-v6\s[^\n]*?--private|release)\b"
 )
 _APP_FLAG = re.compile(r"(?:-a|--app)[= ]+([a-z0-9][a-z0-9-]*)")
-# Where a repository gives an app's address, in its build context: docs and the deploy
-# workflow (``fly launch`` writes .github/workflows/fly-deploy.yml).
+# Where a repository gives an app's address, in its build context: docs and the CI
+# workflows (``fly launch`` writes .github/workflows/fly-deploy.yml; others deploy from
+# deploy-prod.yml, release.yaml, ...).
 _DOCS = (
     "README.md", "readme.md", "README", "DEPLOY.md", "DEPLOYMENT.md", "docs/DEPLOY.md",
-    "docs/deploy.md", "docs/deployment.md", ".github/workflows/fly-deploy.yml",
-    ".github/workflows/fly.yml", ".github/workflows/deploy.yml",
+    "docs/deploy.md", "docs/deployment.md", ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
 )  # fmt: skip
 # Host settings whose names say so even in lower case (a pydantic settings field).
 _DISTINCT = frozenset({
@@ -141,9 +142,19 @@ def _dockerfile_rows(text: str) -> list[tuple]:
 
     rows = []
     for _, setting in parse(Source(Path("Dockerfile"), FileKind.DOCKERFILE, text)).env():
-        if setting.value and is_host_key(setting.key):
+        if not setting.value:
+            continue
+        if is_host_key(setting.key):
             rows += [(setting.span.line, setting.key, host) for host in hosts_in(setting.value)]
+        else:  # a mention, which counts for the app it names only
+            rows += [(setting.span.line, "", host) for host in _fly_dev_names(setting.value)]
     return rows
+
+
+def _fly_dev_names(text: str) -> list[str]:
+    return [
+        f"{m.group(1).lower()}.fly.dev" for m in _FLY_DEV.finditer(text) if m.group(2) != "flycast"
+    ]
 
 
 def _docs_rows(text: str) -> list[tuple]:
@@ -171,27 +182,32 @@ def _docs_rows(text: str) -> list[tuple]:
     return rows
 
 
+# Shared: an app's address is also read from the apps that call it (private, evidence).
 FACTS = (
-    Producer("hostnames", PYTHON, _python_rows, hints=_HINTS),
-    Producer("hostnames", DOCKERFILE, _dockerfile_rows),
-    Producer("hostnames", TEXT, _docs_rows, paths=_DOCS),
+    Producer("hostnames", PYTHON, _python_rows, hints=_HINTS, shared=True),
+    Producer("hostnames", DOCKERFILE, _dockerfile_rows, shared=True),
+    Producer("hostnames", TEXT, _docs_rows, paths=_DOCS, shared=True),
 )
 
 
 def evidence(ctx: FlyTomlContext) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The app's hostnames the repository shows: (custom ones, *.fly.dev ones), each with
-    where it is written."""
+    where it is written. Its own config, Dockerfile, code and docs first; when they name
+    none, the other apps of the repository that call it at its ``APP.fly.dev`` address."""
     custom: list[tuple[str, str]] = []
     fly_dev: list[tuple[str, str]] = []
     config = ctx.config
     env: Any = config.data.get("env")
-    rows = [
-        (f"{key} in [env] of {ctx.path.name}", host)
-        for key, value in (env.items() if isinstance(env, dict) else ())
-        if isinstance(value, str) and is_host_key(key)
-        for host in hosts_in(value)
-    ]
-    own = f"{(ctx.app.name or '').lower()}.fly.dev"
+    own = f"{(ctx.app.name or '').lower()}.fly.dev" if ctx.app and ctx.app.name else None
+    rows = []
+    for key, value in env.items() if isinstance(env, dict) else ():
+        if not isinstance(value, str):
+            continue
+        where = f"{key} in [env] of {ctx.path.name}"
+        if is_host_key(key):
+            rows += [(where, host) for host in hosts_in(value)]
+        elif own in _fly_dev_names(value):  # its own address, under any name
+            rows.append((where, own))
     for fact in ctx.facts("hostnames"):
         line, setting, host = fact.row
         if setting.startswith("private:") or host.endswith(".flycast"):
@@ -204,4 +220,22 @@ def evidence(ctx: FlyTomlContext) -> tuple[list[tuple[str, str]], list[tuple[str
             custom.append((host, where))
         elif host == "fly.dev" or host.endswith(".fly.dev"):
             fly_dev.append((host, where))
+    if not custom and not fly_dev and own is not None:
+        fly_dev = [(own, where) for where in _callers(ctx, own)[:1]]
     return custom, fly_dev
+
+
+def _callers(ctx: FlyTomlContext, address: str) -> list[str]:
+    """Where the other apps of the repository call ``address`` (an ``APP.fly.dev``): their
+    ``[env]``, the code they ship."""
+    found = []
+    for other in ctx.repository.apps:
+        if other is ctx.app:
+            continue
+        if address in other.calls:
+            found.append(f"[env] of {other.relative}")
+        for fact in ctx.repository.facts(other, "hostnames"):
+            line, setting, host = fact.row
+            if host == address and not setting.startswith("private:"):
+                found.append(f"{ctx.named(fact)}:{line}")
+    return found

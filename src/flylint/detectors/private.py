@@ -1,7 +1,7 @@
 """Evidence that an app is private: ``fly deploy`` gives an app with services public IPs,
 unless the repository shows otherwise. It is deployed or launched with ``--flycast`` or
 ``--no-public-ips``, its IPs allocated with ``fly ips allocate-v6 --private`` or
-released (in the docs and deploy workflow of its build context), or the apps of the
+released (in the docs and CI workflows of its build context), or the apps of the
 repository that call it do so at ``APP.flycast`` and none at ``APP.fly.dev``.
 
 The rows come from ``hostnames`` (the addresses and deploy commands the code and docs

@@ -40,6 +40,18 @@ _WORKERS = (
     ("huey_consumer.py", None), ("arq", None), ("taskiq", "worker"), ("faust", "worker"),
     ("supercronic", None), ("cron", None), ("crond", None),
 )  # fmt: skip
+# Commands that start nothing at all: an image kept for one-off ``fly machine run`` jobs.
+_IDLE = frozenset({"echo", "true", ":", "sleep", "printf"})
+# Images of servers that speak a protocol of their own, not HTTP, by repository path: the
+# protocol and the ports it is spoken on (a service on another port of the image, such as
+# NATS's HTTP monitoring on 8222, may be HTTP).
+_NON_HTTP_IMAGES = {
+    "nats": ("the NATS protocol", (4222, 6222, 7422)),
+    "eclipse-mosquitto": ("MQTT", (1883, 8883)),
+    "emqx/emqx": ("MQTT", (1883, 8883)),
+    "rabbitmq": ("AMQP", (5672, 5671)),
+    "memcached": ("the memcached protocol", (11211,)),
+}
 # manage.py commands that run a worker, not the site.
 _DJANGO_WORKERS = frozenset({"qcluster", "rqworker", "process_tasks", "run_huey", "runworker"})
 _PYTHON = re.compile(r"^python[0-9.]*$")
@@ -163,16 +175,26 @@ def _words(command: str) -> list[str]:
         words = shlex.split(command)
     except ValueError:
         words = command.split()
-    # A shell wrapper runs what follows it: sh -c "celery -A app worker".
-    if len(words) >= 3 and words[0].rsplit("/", 1)[-1] in ("sh", "bash") and words[1] == "-c":
+    # A shell wrapper runs what follows it: sh -c "celery -A app worker", bash -lc "...".
+    if (
+        len(words) >= 3
+        and words[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash", "zsh")
+        and re.fullmatch(r"-[a-z]*c", words[1])
+    ):
         return _words(words[2])
     return [w for w in words if w not in ("exec", "&&")]
 
 
 def _kind(command: str) -> str:
-    """ "web", "worker", "script" (a Python file or module: its code decides) or "unknown"."""
+    """ "web", "worker", "idle" (starts nothing), "script" (a Python file or module: its
+    code decides) or "unknown"."""
     words = _words(command)
     programs = [w.rsplit("/", 1)[-1] for w in words]
+    if not programs:
+        return "unknown"
+    idle = programs[0] in _IDLE or (programs[:2] == ["tail", "-f"] and "/dev/null" in words)
+    if idle:  # and nothing after it: "echo ready && gunicorn app" is a web server
+        return "unknown" if re.search(r"[;&|]", command) else "idle"
     for index, program in enumerate(programs):
         if program in _SERVERS:
             return "web"
@@ -224,13 +246,18 @@ def boilerplate(label: str, evidence: str) -> str:
 def serves_no_http(ctx: FlyTomlContext, service: dict[str, Any]) -> str | None:
     """The evidence that the processes behind ``service`` serve no HTTP, or None when
     they do or the repository does not tell."""
+    protocol = _non_http_image(ctx, service)
+    if protocol is not None:
+        return protocol
     found = commands(ctx, service)
     if not found:
         return None
     kinds = [_kind(command) for _, command in found]
     if any(kind in ("web", "unknown") for kind in kinds):
         return None
-    workers = [(w, c) for (w, c), kind in zip(found, kinds, strict=True) if kind == "worker"]
+    workers = [
+        (w, c) for (w, c), kind in zip(found, kinds, strict=True) if kind in ("worker", "idle")
+    ]
     if len(workers) == len(found):
         return "it runs " + "; ".join(f"{c} ({w})" for w, c in workers)
     calls = ctx.facts("process-calls")
@@ -247,3 +274,16 @@ def serves_no_http(ctx: FlyTomlContext, service: dict[str, Any]) -> str | None:
         f"it runs {command} ({where}), a bot that polls ({first.row[2]} at "
         f"{ctx.named(first)}:{first.row[0]}) and starts no web server"
     )
+
+
+def _non_http_image(ctx: FlyTomlContext, service: dict[str, Any]) -> str | None:
+    """The evidence that the service's port is that of a server image speaking no HTTP."""
+    from flylint.detectors.databases import image_path, running_images
+
+    port = service.get("internal_port")
+    for image, where in running_images(ctx):
+        path = image_path(image) or ""
+        known = _NON_HTTP_IMAGES.get(path) or _NON_HTTP_IMAGES.get(path.rsplit("/", 1)[-1])
+        if known is not None and port in known[1]:
+            return f"it runs {image} ({where}), whose port {port} speaks {known[0]}"
+    return None

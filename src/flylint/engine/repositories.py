@@ -6,6 +6,7 @@ bytes). A warm run stats the repository's files and reads none that did not chan
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import os
 from pathlib import Path
@@ -157,10 +158,9 @@ class Gatherer:
         for relative in sorted(
             {path for p in self.by_reads.get(fact_kinds.TEXT, []) for path in p.paths}
         ):
-            path = os.path.normpath(os.path.join(app.context, relative))
-            observed.note(path)
-            if os.path.realpath(path).startswith(self.inside) and os.path.isfile(path):
-                self.file(path, path)
+            for path in _expand(app.context, relative):
+                if os.path.realpath(path).startswith(self.inside) and os.path.isfile(path):
+                    self.file(path, path)
         if app.dockerfile:
             self.file(app.dockerfile, app.dockerfile)
 
@@ -217,14 +217,39 @@ class Gatherer:
             every = [*repository.apps, *repository.solo]
             producers = [
                 p for p in self.by_reads.get(fact_kinds.TEXT, [])
-                if any(os.path.normpath(os.path.join(a.context, r)) == resolved
-                       for a in every for r in p.paths)
+                if any(_names(a.context, r, resolved) for a in every for r in p.paths)
             ]  # fmt: skip
             kind, dockerfile = None, False
         observed.note(resolved)
         if producers and os.path.isfile(resolved):
             rows = _facts_of(path or resolved, resolved, kind, self.files, producers, self.salt)
             repository.add_facts(resolved, self.display(resolved), rows, dockerfile)
+
+
+def _expand(context: str, relative: str) -> list[str]:
+    """The paths a producer's ``relative`` path names in ``context``: itself, or with a
+    ``*`` in its last part (``.github/workflows/*.yml``), the files of its directory that
+    match, in name order."""
+    directory, pattern = os.path.split(os.path.normpath(relative))
+    if "*" not in pattern:
+        path = os.path.normpath(os.path.join(context, relative))
+        observed.note(path)
+        return [path]
+    folder = os.path.normpath(os.path.join(context, directory))
+    observed.note(folder)  # its signature changes when a file is added or removed
+    try:
+        names = sorted(os.listdir(folder))
+    except (OSError, ValueError):
+        return []
+    return [os.path.join(folder, name) for name in names if fnmatch.fnmatchcase(name, pattern)]
+
+
+def _names(context: str, relative: str, resolved: str) -> bool:
+    """Whether a producer's ``relative`` path names the file at ``resolved`` in ``context``."""
+    directory, pattern = os.path.split(os.path.normpath(os.path.join(context, relative)))
+    return os.path.dirname(resolved) == directory and fnmatch.fnmatchcase(
+        os.path.basename(resolved), pattern
+    )
 
 
 def _facts_of(

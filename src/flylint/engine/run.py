@@ -663,16 +663,30 @@ def _lint_fly_toml(
 
 
 def _facts_used(repository: Repository, app: App | None) -> list[str]:
-    """The facts a config's result depends on: its app's, in a form that does not depend
-    on the working directory."""
+    """The facts a config's result depends on: its app's, and every app's of a shared
+    fact, in a form that does not depend on the working directory."""
     if app is None:
         return []
-    names = sorted({p.name for p in selection.producers_for(FileKind.FLY_TOML)})
+    producers = selection.producers_for(FileKind.FLY_TOML)
+    names = sorted({p.name for p in producers})
+    shared = {p.name for p in producers if p.shared}
     root = repository.root
     return [
-        repr([(_relative(f.resolved, root), f.row) for f in repository.facts(app, name)])
+        repr(
+            [
+                (_relative(f.resolved, root), f.row)
+                for owner in (_every_app(repository, app) if name in shared else [app])
+                for f in repository.facts(owner, name)
+            ]
+        )
         for name in names
     ]
+
+
+def _every_app(repository: Repository, app: App) -> list[App]:
+    """``app`` (a config named on the command line may be none of the repository's), then
+    the repository's others."""
+    return [app, *(other for other in repository.apps if other is not app)]
 
 
 def _compute_fly_toml(

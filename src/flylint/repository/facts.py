@@ -25,7 +25,7 @@ TEXT = "text"  # the files at ``paths`` in the app's build context, as text
 
 
 class Producer(Record):
-    __slots__ = ("hints", "name", "paths", "produce", "reads")
+    __slots__ = ("hints", "name", "paths", "produce", "reads", "shared")
 
     def __init__(
         self,
@@ -34,6 +34,7 @@ class Producer(Record):
         produce: Callable[..., list[tuple]],
         hints: tuple[str, ...] = (),
         paths: tuple[str, ...] = (),
+        shared: bool = False,
     ) -> None:
         self.name = name  # the fact's name, as consumers ask for it
         self.reads = reads  # PYTHON, DOCKERFILE or TEXT
@@ -42,8 +43,12 @@ class Producer(Record):
         # Lower-case substrings one of which a file's text must hold for ``produce`` to
         # find anything in it: files without any are not parsed for this fact.
         self.hints = hints
-        # TEXT only: paths relative to the build context (``config/environments/production.rb``).
+        # TEXT only: paths relative to the build context (``config/environments/production.rb``);
+        # a ``*`` in the last part matches the files of that directory (``nginx/*.conf``).
         self.paths = paths
+        # Read for the other apps of the repository too (who calls this app, and how): a
+        # config's result then depends on every app's rows of the fact.
+        self.shared = shared
 
     def worth(self, lower_text: str) -> bool:
         return not self.hints or any(hint in lower_text for hint in self.hints)
