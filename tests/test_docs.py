@@ -82,3 +82,13 @@ def test_rule_data_names_the_facts_its_module_consumes(info: rule_data.RuleInfo)
 
     module = importlib.import_module(f"flylint.checks.{info.module}")
     assert {p.name for p in getattr(module, "FACTS", ())} == set(info.facts)
+
+
+def test_readme_fixes_paragraph_matches_rule_data() -> None:
+    readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
+    assert docs.README_FIXES[0] in readme
+    assert docs.readme(readme, rule_data.rules()) == readme, (
+        "the README's fixes paragraph is stale: run `python -m flylint.registry.docs`"
+    )
+    for rule_id in rule_data.fixable("safe") + rule_data.fixable("unsafe"):
+        assert f"[{rule_id}](docs/rules/{rule_id}.md)" in readme

@@ -27,6 +27,11 @@ def flylint(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     )  # fmt: skip
 
 
+def _every_fix(mode: str) -> tuple[str, ...]:
+    """``mode`` (--fix or --diff) with every fix, safe and unsafe."""
+    return (mode, "--unsafe-fixes") if mode == "--fix" else (mode,)
+
+
 def fly_tomls(root: Path) -> list[Path]:
     return sorted(root.rglob("fly.toml"))
 
@@ -35,7 +40,7 @@ def fly_tomls(root: Path) -> list[Path]:
 def test_fix_rewrites_only_what_the_findings_need(case: Path, tmp_path: Path) -> None:
     work = tmp_path / case.name
     shutil.copytree(case, work)
-    result = flylint(work, "--fix", ".")
+    result = flylint(work, "--fix", "--unsafe-fixes", ".")
     assert result.returncode in (0, 1), result.stderr
     for fixed in fly_tomls(work):
         expected_file = case / fixed.relative_to(work).with_name("fly.toml.fixed")
@@ -47,7 +52,7 @@ def test_fix_rewrites_only_what_the_findings_need(case: Path, tmp_path: Path) ->
         assert fixed.read_bytes() == (expected or (case / fixed.relative_to(work)).read_bytes())
 
     # Idempotent: the second run has nothing left to fix and reports what remains.
-    again = flylint(work, "--fix", ".")
+    again = flylint(work, "--fix", "--unsafe-fixes", ".")
     assert b"fixed 0 findings in 0 files" in again.stderr
     remaining = flylint(work, ".")
     assert again.stdout == remaining.stdout
@@ -62,7 +67,7 @@ def test_fix_leaves_secrets_and_unknown_apps_alone(tmp_path: Path) -> None:
     text = web.read_text(encoding="utf-8")
     secret = '  SMTP_PASSWORD = "summer-Rain-2024"\n'
     web.write_text(text.replace("  PUBLIC_URL", secret + "  PUBLIC_URL"), encoding="utf-8")
-    result = flylint(tmp_path / "repo", "--fix", ".")
+    result = flylint(tmp_path / "repo", "--fix", "--unsafe-fixes", ".")
     text = web.read_text(encoding="utf-8")
     assert 'API_URL = "http://acme-api.internal:8080/v1"   # the API app, next door' in text
     assert 'SEARCH_SERVICE_URL = "https://acme-search.fly.dev"' in text  # port unknown
@@ -78,13 +83,14 @@ def test_diff_shows_the_fix_and_writes_nothing(tmp_path: Path) -> None:
     result = flylint(tmp_path / "app", "--diff", ".")
     assert result.returncode == 1
     assert result.stdout == (
+        b"# flylint: unsafe fixes (--fix --unsafe-fixes): FLY203 at fly.toml:8\n"
         b"--- a/fly.toml\n+++ b/fly.toml\n@@ -5,4 +5,4 @@\n   force_https = true\n \n"
         b" [http_service.http_options.response.headers]\n"
         b'-  Strict-Transport-Security = "max-age=300; includeSubDomains; preload"\n'
         b'+  Strict-Transport-Security = "max-age=63072000; includeSubDomains; preload"\n'
     )
     assert (tmp_path / "app" / "fly.toml").read_bytes() == before
-    flylint(tmp_path / "app", "--fix", ".")
+    flylint(tmp_path / "app", "--fix", "--unsafe-fixes", ".")
     clean = flylint(tmp_path / "app", "--diff", ".")
     assert (clean.returncode, clean.stdout) == (0, b"")
 
@@ -96,7 +102,7 @@ def test_a_file_tomlkit_cannot_read_is_left_alone_with_a_reason(mode: str, tmp_p
     nested = "[" * 150 + "]" * 150
     text = f'app = "shop"\nlevels = {nested}\n[http_service]\n  force_https = false\n'
     (tmp_path / "fly.toml").write_text(text, encoding="utf-8")
-    result = flylint(tmp_path, mode, "fly.toml")
+    result = flylint(tmp_path, *_every_fix(mode), "fly.toml")
     # --fix goes on to print the findings left, --diff prints no diff.
     assert result.returncode == (1 if mode == "--fix" else 0)
     assert (b"fly.toml:4:3: FLY201" in result.stdout) == (mode == "--fix")
@@ -124,7 +130,7 @@ def test_fix_keeps_the_file_mode(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "fixes" / "unindented", tmp_path / "app")
     path = tmp_path / "app" / "fly.toml"
     path.chmod(0o640)
-    flylint(tmp_path / "app", "--fix", ".")
+    flylint(tmp_path / "app", "--fix", "--unsafe-fixes", ".")
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert b"force_https = true" in path.read_bytes()
     assert sorted(p.name for p in path.parent.iterdir()) == ["fly.toml", "fly.toml.fixed"]
@@ -133,7 +139,7 @@ def test_fix_keeps_the_file_mode(tmp_path: Path) -> None:
 def test_a_file_changed_since_it_was_read_is_not_written(tmp_path: Path) -> None:
     path = tmp_path / "fly.toml"
     path.write_bytes(b'[http_service]\n  internal_port = 8080\n  force_https = "yes"\n')
-    change = fixes.Change(path, b"[http_service]\n", b"[http_service]\nforce_https = true\n", 1)
+    change = fixes.Change(path, b"[http_service]\n", b"[http_service]\nforce_https = true\n", ["FLY201"])
     with pytest.raises(fixes.Conflict):
         fixes.write(change)
     assert path.read_bytes() == b'[http_service]\n  internal_port = 8080\n  force_https = "yes"\n'
@@ -504,13 +510,14 @@ def test_fix_adds_to_a_table_defined_out_of_order(name: str, tmp_path: Path) -> 
     diff = flylint(tmp_path, "--diff", ".")
     assert diff.returncode == 1, diff.stderr
     assert b"error" not in diff.stderr
-    assert diff.stdout.startswith(b"--- a/fly.toml\n+++ b/fly.toml\n@@ ")
+    assert diff.stdout.startswith(b"# flylint: unsafe fixes (--fix --unsafe-fixes): FLY2")
+    assert b"\n--- a/fly.toml\n+++ b/fly.toml\n@@ " in diff.stdout
     assert path.read_text(encoding="utf-8") == text
 
-    fixed = flylint(tmp_path, "--fix", ".")
+    fixed = flylint(tmp_path, "--fix", "--unsafe-fixes", ".")
     assert fixed.returncode == 0, fixed.stderr
     assert path.read_text(encoding="utf-8") == expected
-    again = flylint(tmp_path, "--fix", ".")
+    again = flylint(tmp_path, "--fix", "--unsafe-fixes", ".")
     assert again.stderr == b"flylint: fixed 0 findings in 0 files\n"
     assert path.read_text(encoding="utf-8") == expected
 
@@ -525,7 +532,7 @@ def test_a_table_tomlkit_would_move_is_left_alone_with_a_reason(tmp_path: Path) 
     path = tmp_path / "fly.toml"
     path.write_text(text, encoding="utf-8")
     for mode in ("--diff", "--fix"):
-        result = flylint(tmp_path, mode, ".")
+        result = flylint(tmp_path, *_every_fix(mode), ".")
         assert result.stderr.startswith(
             b"flylint: warning: fly.toml: 1 finding not fixed: tomlkit, which --fix edits "
             b"with, would move lines no fix changes\n"
@@ -573,7 +580,7 @@ def test_one_file_failing_does_not_cost_the_others_their_fixes(
     monkeypatch.setattr(fixes, stage, _fails_for_broken(getattr(fixes, stage)))
     monkeypatch.chdir(tmp_path)
     mode = "--diff" if stage == "diff" else "--fix"
-    code = main(["check", "--format", "concise", "-j", "1", mode, "."])
+    code = main(["check", "--format", "concise", "-j", "1", *_every_fix(mode), "."])
     out, err = capsys.readouterr()
     warning = (
         "flylint: warning: broken/fly.toml: 2 findings not fixed: internal error "
@@ -584,9 +591,13 @@ def test_one_file_failing_does_not_cost_the_others_their_fixes(
     assert code == 1
     assert broken.read_bytes() == before
     if mode == "--diff":
-        assert out.startswith("--- a/fine/fly.toml\n")
+        assert out.startswith("# flylint: unsafe fixes (--fix --unsafe-fixes): FLY20")
+        assert "\n--- a/fine/fly.toml\n" in out
         assert "broken" not in out
-        assert err.endswith("flylint: --fix would fix 2 findings in 1 file\n")
+        assert err.endswith(
+            "flylint: --fix would fix 0 findings in 0 files; "
+            "--fix --unsafe-fixes would fix 2 findings in 1 file\n"
+        )
     else:
         assert b"force_https = true" in fine.read_bytes()
         assert "flylint: fixed 2 findings in 1 file\n" in err
@@ -617,7 +628,7 @@ def test_fix_writes_through_a_symlink_inside_the_repository(tmp_path: Path) -> N
     (repo / "app").mkdir()
     link = repo / "app" / "fly.toml"
     link.symlink_to(Path("..") / "deploy" / "fly.production.toml")
-    result = flylint(repo, "--fix", "app")
+    result = flylint(repo, "--fix", "--unsafe-fixes", "app")
     assert result.stderr == b"flylint: fixed 2 findings in 1 file\n"
     assert result.returncode == 0
     assert link.is_symlink()
@@ -631,7 +642,7 @@ def test_fix_refuses_a_symlink_to_outside_the_repository(tmp_path: Path) -> None
     shared.parent.mkdir()
     shared.write_bytes(_UNFIXED)
     (repo / "fly.toml").symlink_to(shared)
-    result = flylint(repo, "--fix", "fly.toml")
+    result = flylint(repo, "--fix", "--unsafe-fixes", "fly.toml")
     assert result.stderr.decode() == (
         f"flylint: warning: fly.toml: a symlink to {shared}, outside the repository "
         f"({repo}); not fixed\nflylint: fixed 0 findings in 0 files\n"
@@ -651,7 +662,7 @@ def test_fix_keeps_hard_links(tmp_path: Path) -> None:
     other = tmp_path / "backup.toml"
     os.link(path, other)
     inode = path.stat().st_ino
-    result = flylint(repo, "--fix", ".")
+    result = flylint(repo, "--fix", "--unsafe-fixes", ".")
     assert result.returncode == 0, result.stderr
     assert path.read_bytes() == other.read_bytes() == _FIXED
     assert (path.stat().st_ino, path.stat().st_nlink) == (inode, 2)
@@ -664,7 +675,7 @@ def test_fix_replaces_a_plain_file_atomically(tmp_path: Path) -> None:
     path = repo / "fly.toml"
     path.write_bytes(_UNFIXED)
     inode = path.stat().st_ino
-    result = flylint(repo, "--fix", ".")
+    result = flylint(repo, "--fix", "--unsafe-fixes", ".")
     assert result.returncode == 0, result.stderr
     assert path.read_bytes() == _FIXED
     assert path.stat().st_ino != inode
@@ -678,7 +689,7 @@ def test_fix_refuses_a_read_only_file(mode: int, tmp_path: Path) -> None:
     path.write_bytes(_UNFIXED)
     path.chmod(mode)
     try:
-        result = flylint(repo, "--fix", ".")
+        result = flylint(repo, "--fix", "--unsafe-fixes", ".")
         assert result.stderr == (
             b"flylint: warning: fly.toml: read-only; not fixed\n"
             b"flylint: fixed 0 findings in 0 files\n"
@@ -712,7 +723,7 @@ def test_fix_keeps_the_owner_and_group(
 
         monkeypatch.setattr(os, "fchown", refuse)
     monkeypatch.chdir(repo)
-    assert main(["check", "-j", "1", "--fix", "."]) == 0
+    assert main(["check", "-j", "1", "--fix", "--unsafe-fixes", "."]) == 0
     assert capsys.readouterr().err == "flylint: fixed 2 findings in 1 file\n"
     status = path.stat()
     assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (4321, 8765, 0o664)
@@ -728,7 +739,7 @@ def test_fix_keeps_extended_attributes(tmp_path: Path) -> None:
         os.setxattr(path, "user.origin", b"terraform")
     except (AttributeError, OSError):
         pytest.skip("no user extended attributes here")
-    result = flylint(repo, "--fix", ".")
+    result = flylint(repo, "--fix", "--unsafe-fixes", ".")
     assert result.returncode == 0, result.stderr
     assert path.read_bytes() == _FIXED
     assert os.getxattr(path, "user.origin") == b"terraform"
@@ -772,7 +783,7 @@ def test_diff_marks_a_changed_line_whose_secret_it_cannot_show(tmp_path: Path) -
         b'+  API_URL = "ht***"   # the API app, next door # (secret changed; not shown)\n'
     ) in result.stdout
     assert _TOKEN.encode() not in result.stdout + result.stderr
-    assert b"flylint: --fix would fix 1 finding in 1 file\n" in result.stderr
+    assert b"--fix --unsafe-fixes would fix 1 finding in 1 file\n" in result.stderr
 
 
 def test_diff_shows_the_host_change_of_a_url_with_a_password() -> None:
@@ -783,7 +794,7 @@ def test_diff_shows_the_host_change_of_a_url_with_a_password() -> None:
         b'  DATABASE_URL = "postgres://ledger:Tr0ub4dor-horse-77@ledger-db.fly.dev:5432/ledger"\n'
     )
     after = before.replace(b"ledger-db.fly.dev", b"ledger-db.flycast")
-    assert fixes.diff(fixes.Change(Path("fly.toml"), before, after, 1)) == (
+    assert fixes.diff(fixes.Change(Path("fly.toml"), before, after, ["FLY201"])) == (
         "--- a/fly.toml\n+++ b/fly.toml\n@@ -1,3 +1,3 @@\n"
         ' app = "shop"\n [env]\n'
         '-  DATABASE_URL = "postgres://ledger:***@ledger-db.fly.dev:5432/ledger"\n'
@@ -791,7 +802,7 @@ def test_diff_shows_the_host_change_of_a_url_with_a_password() -> None:
     )
     # Only the password changed: the two sides look the same, the new one is marked.
     rotated = before.replace(b"Tr0ub4dor-horse-77", b"correct-Battery-99")
-    assert fixes.diff(fixes.Change(Path("fly.toml"), before, rotated, 1)).endswith(
+    assert fixes.diff(fixes.Change(Path("fly.toml"), before, rotated, ["FLY201"])).endswith(
         '-  DATABASE_URL = "postgres://ledger:***@ledger-db.fly.dev:5432/ledger"\n'
         '+  DATABASE_URL = "postgres://ledger:***@ledger-db.fly.dev:5432/ledger"'
         " # (secret changed; not shown)\n"
@@ -808,3 +819,61 @@ def test_diff_of_a_file_without_a_last_newline_ends_its_line(tmp_path: Path) -> 
         b"+\n+  [http_service.http_options.response.headers]\n"
         b'+    Strict-Transport-Security = "max-age=63072000; includeSubDomains"\n'
     )
+
+
+_MIXED = 'app = "demo"\n\n[http_service]\n  internal_port = "8080"\n  force_https = false\n'
+
+
+def _mixed(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "fly.toml").write_text(_MIXED, encoding="utf-8")
+    return tmp_path / "fly.toml"
+
+
+def test_fix_applies_the_safe_fixes_only_and_says_what_it_held_back(tmp_path: Path) -> None:
+    path = _mixed(tmp_path)
+    result = flylint(tmp_path, "--fix", ".")
+    # FLY002's fix is safe (flyctl cannot load "8080" as a port); forcing HTTPS and adding
+    # HSTS change what the deployed app does.
+    assert path.read_text(encoding="utf-8") == _MIXED.replace('"8080"', "8080")
+    assert result.stderr == (
+        b"flylint: fixed 1 finding in 1 file\n"
+        b"flylint: 2 unsafe fixes not applied: they change what the deployed app does "
+        b"(--diff shows them, --fix --unsafe-fixes applies them)\n"
+    )
+    assert b"FLY201" in result.stdout and b"FLY002" not in result.stdout
+    flylint(tmp_path, "--fix", "--unsafe-fixes", ".")
+    assert "force_https = true" in path.read_text(encoding="utf-8")
+
+
+def test_unsafe_fixes_without_fix_is_a_usage_error(tmp_path: Path) -> None:
+    _mixed(tmp_path)
+    result = flylint(tmp_path, "--unsafe-fixes", ".")
+    assert result.returncode == 2
+    assert b"--unsafe-fixes goes with --fix" in result.stderr
+    assert result.stdout == b""
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs patch(1)")
+def test_diff_marks_safe_and_unsafe_fixes_and_patch_applies_them_in_turn(tmp_path: Path) -> None:
+    path = _mixed(tmp_path)
+    result = flylint(tmp_path, "--diff", ".")
+    assert result.returncode == 1
+    headers = [line for line in result.stdout.splitlines() if line.startswith(b"# flylint:")]
+    assert headers == [
+        b"# flylint: safe fixes (--fix): FLY002 at fly.toml:4",
+        b"# flylint: unsafe fixes (--fix --unsafe-fixes): FLY202 at fly.toml:3, "
+        b"FLY201 at fly.toml:5",
+    ]
+    assert result.stderr == (
+        b"flylint: --fix would fix 1 finding in 1 file; "
+        b"--fix --unsafe-fixes would fix 2 findings in 1 file\n"
+    )
+    patched = subprocess.run(
+        ["patch", "-p1", "--quiet"], input=result.stdout, cwd=tmp_path, capture_output=True
+    )
+    assert patched.returncode == 0, patched.stderr
+    via_patch = path.read_bytes()
+    path.write_text(_MIXED, encoding="utf-8")
+    flylint(tmp_path, "--fix", "--unsafe-fixes", ".")
+    assert via_patch == path.read_bytes()

@@ -94,17 +94,24 @@ def _parser() -> argparse.ArgumentParser:
         help="show findings of at least this confidence (low, medium, high; default: "
         "the min-confidence configured, else medium)",
     )
+    safe, unsafe = _fixable("safe"), _fixable("unsafe")
     check.add_argument(
         "--fix",
         action="store_true",
-        help="apply the safe fixes to fly.toml files (FLY201-203, FLY402), then report "
-        "what remains; secrets are never moved",
+        help=f"apply the safe fixes to fly.toml files ({safe}: they cannot change "
+        "what a deployed app does), then report what remains; secrets are never moved",
+    )
+    check.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help=f"with --fix, also apply the unsafe fixes ({unsafe}: they change what "
+        "the deployed app does; see each rule's page)",
     )
     check.add_argument(
         "--diff",
         action="store_true",
-        help="print the fixes --fix would make as a unified diff, write nothing "
-        "(exit 1 when there is one)",
+        help="print the fixes as unified diffs, safe then unsafe, each marked; write "
+        "nothing (exit 1 when there is one)",
     )
     check.add_argument(
         "--baseline",
@@ -179,6 +186,8 @@ def _check(args: argparse.Namespace) -> int:
         from flylint.repository import settings
 
         settings.load(args.config)
+    if args.unsafe_fixes and not args.fix:
+        raise selection.UsageError("--unsafe-fixes goes with --fix (--diff shows every fix)")
     options = engine.Options(args.select, args.ignore, args.config, args.min_confidence)
     refusal = cache.active().refusal
     if refusal:
@@ -196,7 +205,7 @@ def _check(args: argparse.Namespace) -> int:
         run = engine.lint(paths, options, jobs=args.jobs)
         if args.diff:
             return _diff(run)
-        if args.fix and _fix(run):
+        if args.fix and _fix(run, args.unsafe_fixes):
             run = engine.lint(paths, options, jobs=args.jobs)
     for missing in run.missing:
         print(
@@ -283,6 +292,16 @@ def _count(findings: int, files: int | list) -> str:
     )
 
 
+def _fixable(kind: str) -> str:
+    """The rules with fixes of ``kind``, for --help (from the rule data, as the docs)."""
+    from flylint.registry import rule_data
+
+    try:
+        return ", ".join(rule_data.fixable(kind)) or "none"
+    except rule_data.DataError:  # the run reports it; --help must still print
+        return "see `flylint rule --all`"
+
+
 def _warn(messages: list[str]) -> None:
     from flylint.output.text import printable
 
@@ -291,30 +310,46 @@ def _warn(messages: list[str]) -> None:
 
 
 def _diff(run) -> int:
+    """The safe fixes as diffs of the files as they are, then the unsafe ones as diffs of
+    the files the safe ones make (``patch`` applies them in turn), each headed by a line
+    naming its kind and findings."""
     from flylint import fixes
+    from flylint.detectors import masking
+    from flylint.output.text import printable
 
-    changes, unfixable = fixes.plan(run.report.diagnostics, run.fly_tomls)
+    safe, unfixable = fixes.plan(run.report.diagnostics, run.fly_tomls, fixes.SAFE)
     _warn(unfixable)
-    shown = []
-    for change in changes:
-        try:
-            text = fixes.diff(change)
-        except Exception as exc:  # one file's failure must not cost the others their diffs
-            _warn([fixes.failure(change.path, change.fixed, exc)])
-            continue
-        sys.stdout.write(text)
-        shown.append(change)
-    fixed = sum(change.fixed for change in shown)
-    print(f"flylint: --fix would fix {_count(fixed, shown)}", file=sys.stderr)
-    return EXIT_FINDINGS if shown else EXIT_CLEAN
+    after_safe = {**run.fly_tomls, **{change.path: change.after for change in safe}}
+    unsafe, unfixable = fixes.plan(run.report.diagnostics, after_safe, ("unsafe",))
+    _warn(unfixable)
+    shown: dict[str, list] = {"safe": [], "unsafe": []}
+    groups = (("safe", "--fix", safe), ("unsafe", "--fix --unsafe-fixes", unsafe))
+    for kind, options, changes in groups:
+        for change in changes:
+            try:
+                text = fixes.diff(change)
+            except Exception as exc:  # one file's failure must not cost the others their diffs
+                _warn([fixes.failure(change.path, change.fixed, exc)])
+                continue
+            findings = printable(masking.redact(", ".join(change.findings)))
+            sys.stdout.write(f"# flylint: {kind} fixes ({options}): {findings}\n{text}")
+            shown[kind].append(change)
+    counts = [
+        f"{options} would fix {_count(sum(c.fixed for c in shown[kind]), shown[kind])}"
+        for kind, options, _ in groups
+        if shown[kind] or kind == "safe"
+    ]
+    print(f"flylint: {'; '.join(counts)}", file=sys.stderr)
+    return EXIT_FINDINGS if shown["safe"] or shown["unsafe"] else EXIT_CLEAN
 
 
-def _fix(run) -> bool:
-    """Write the fixes; whether any file changed."""
+def _fix(run, unsafe: bool) -> bool:
+    """Write the fixes (the unsafe ones too when asked); whether any file changed."""
     from flylint import fixes
 
     fixed = files = 0
-    changes, unfixable = fixes.plan(run.report.diagnostics, run.fly_tomls)
+    kinds = fixes.EVERY if unsafe else fixes.SAFE
+    changes, unfixable = fixes.plan(run.report.diagnostics, run.fly_tomls, kinds)
     _warn(unfixable)
     for change in changes:
         try:
@@ -325,6 +360,14 @@ def _fix(run) -> bool:
         fixed += change.fixed
         files += 1
     print(f"flylint: fixed {_count(fixed, files)}", file=sys.stderr)
+    held = [] if unsafe else fixes.fixable(run.report.diagnostics, ("unsafe",))
+    if held:
+        print(
+            f"flylint: {len(held)} unsafe fix{'' if len(held) == 1 else 'es'} not applied: "
+            "they change what the deployed app does (--diff shows them, --fix "
+            "--unsafe-fixes applies them)",
+            file=sys.stderr,
+        )
     return files > 0
 
 

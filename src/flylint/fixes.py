@@ -1,7 +1,8 @@
 """``flylint check --fix``: apply the findings' edits to fly.toml files with tomlkit, which
 keeps every byte it is not asked to change (comments, order, quoting, indentation).
 
-Only what a rule marked as a safe, mechanical edit is changed; secrets are never moved
+Only the fixes of the kinds asked for are made (the rule data says whether a rule's fixes
+are safe, unable to change what a deployed app does, or unsafe); secrets are never moved
 (their messages print the ``fly secrets set`` command instead). Writes keep the file what
 it is (a symlink, its hard links, owner, group and mode; see ``write``), are atomic
 where a file just like it can be made, and skip a file that changed since flylint read
@@ -27,13 +28,17 @@ _BOM = "\ufeff"
 
 
 class Change(Record):
-    __slots__ = ("after", "before", "fixed", "path")
+    __slots__ = ("after", "before", "findings", "path")
 
-    def __init__(self, path: Path, before: bytes, after: bytes, fixed: int) -> None:
+    def __init__(self, path: Path, before: bytes, after: bytes, findings: list[str]) -> None:
         self.path = path
         self.before = before
         self.after = after
-        self.fixed = fixed  # how many findings the change resolves
+        self.findings = findings  # those the change resolves: "FLY201 at fly.toml:6"
+
+    @property
+    def fixed(self) -> int:
+        return len(self.findings)
 
 
 class Unkept(Exception):
@@ -48,21 +53,35 @@ class Conflict(NotFixed):
     """The file changed on disk since it was read: it is left alone."""
 
 
+SAFE = ("safe",)
+EVERY = ("safe", "unsafe")
+
+
+def fixable(diagnostics: Iterable[Diagnostic], kinds: tuple[str, ...]) -> list[Diagnostic]:
+    """The findings with a fix whose rule's fixes are of one of ``kinds`` (the rule data
+    says which: "safe" ones cannot change what a deployed app does, "unsafe" ones can)."""
+    from flylint.registry import rule_data
+
+    rules = rule_data.rules()
+    return [d for d in diagnostics if d.fix is not None and rules[d.rule_id].fix_kind in kinds]
+
+
 def plan(
-    diagnostics: Iterable[Diagnostic], contents: dict[Path, bytes]
+    diagnostics: Iterable[Diagnostic], contents: dict[Path, bytes], kinds: tuple[str, ...] = SAFE
 ) -> tuple[list[Change], list[str]]:
-    """The change each fly.toml needs for the fixable findings among ``diagnostics``,
-    made to ``contents``, the bytes the findings were found in (``write`` refuses the
-    change if the file no longer holds them); and why the fixes of other files cannot
-    be made. One file's failure, whatever it is, is that file's message only."""
-    edits: dict[Path, list[Edit]] = {}
-    for diagnostic in diagnostics:
-        if diagnostic.fix is not None:
-            edits.setdefault(diagnostic.path, []).append(diagnostic.fix)
+    """The change each fly.toml needs for the findings among ``diagnostics`` that have a
+    fix of ``kinds``, made to ``contents``, the bytes the findings were found in (``write``
+    refuses the change if the file no longer holds them); and why the fixes of other
+    files cannot be made. One file's failure, whatever it is, is that file's message
+    only."""
+    chosen: dict[Path, list[Diagnostic]] = {}
+    for diagnostic in fixable(diagnostics, kinds):
+        chosen.setdefault(diagnostic.path, []).append(diagnostic)
     from tomlkit.exceptions import TOMLKitError
 
     changes, unfixable = [], []
-    for path, wanted in edits.items():
+    for path, found in chosen.items():
+        wanted = [d.fix for d in found if d.fix is not None]
         try:
             before = contents[path]
             after = apply(before, wanted)
@@ -78,7 +97,8 @@ def plan(
             unfixable.append(failure(path, len(wanted), exc))
             continue
         if after != before:
-            changes.append(Change(path, before, after, len(wanted)))
+            named = [f"{d.rule_id} at {path.as_posix()}:{d.span.line}" for d in found]
+            changes.append(Change(path, before, after, named))
     return changes, unfixable
 
 

@@ -24,6 +24,25 @@ def _private(ctx: FlyTomlContext, label: str) -> str | None:
     )
 
 
+def _woken_by_callers(ctx: FlyTomlContext, label: str) -> str | None:
+    """The message for a plain-HTTP service of an app that stops its idle Machines and
+    that other apps of the repository call at its public address, or None. Those callers
+    belong on Flycast (only Fly's proxy starts stopped Machines), which is plain HTTP:
+    forcing HTTPS would break them there, so no fix is offered."""
+    app = ctx.app
+    if app is None or not app.stops or not app.name:
+        return None
+    found = hostnames.callers(ctx, f"{app.name.lower()}.fly.dev")
+    if not found:
+        return None
+    return (
+        f"{label} serves plain HTTP to the internet, and the repository calls this app at "
+        f"its public address ({found[0]}) although it stops idle Machines: move those "
+        f"callers to http://{app.name.lower()}.flycast and release its public IPs, keeping "
+        "force_https off (Flycast is plain HTTP); force HTTPS only if it must stay public"
+    )
+
+
 def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
     config = ctx.config
     service = config.data.get("http_service")
@@ -37,18 +56,21 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
         span = written.entry if written else config.where(("http_service",)).key
         idle = processes.serves_no_http(ctx, service)
         hidden = _private(ctx, "[http_service]") if idle is None else None
+        woken = _woken_by_callers(ctx, "[http_service]") if not (idle or hidden) else None
         if idle is not None:
             message = processes.boilerplate("[http_service]", idle)
         else:
-            message = hidden or f"{_why(service)}: set force_https = true under [http_service]"
+            message = (
+                hidden or woken or f"{_why(service)}: set force_https = true under [http_service]"
+            )
         low = idle is not None or hidden is not None
         yield ctx.diagnostic(
             "FLY201",
             span,
             message,
             "http_service",
-            "low" if low else None,
-            fix=None if low else Edit(("http_service",), "force_https", True),
+            "low" if low else "medium" if woken else None,
+            fix=None if low or woken else Edit(("http_service",), "force_https", True),
         )
 
     for service_path, service in config.tables("services"):
@@ -76,16 +98,17 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
                 "[[services.ports]] entry"
             )
             hidden = _private(ctx, label) if idle is None else None
+            woken = _woken_by_callers(ctx, label) if not (idle or hidden) else None
             if idle is not None:
                 message = processes.boilerplate(f"[[services]] {label}", idle)
             low = idle is not None or hidden is not None
             yield ctx.diagnostic(
                 "FLY201",
                 span,
-                hidden or message,
+                hidden or woken or message,
                 ".".join(map(str, port_path)),
-                "low" if low else None,
-                fix=None if low else Edit(port_path, "force_https", True),
+                "low" if low else "medium" if woken else None,
+                fix=None if low or woken else Edit(port_path, "force_https", True),
             )
 
 

@@ -39,7 +39,10 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
                 continue
             other = ctx.repository.app_named(found.app)
             private = addresses.private_address(
-                found.app, other.internal_port if other else None, found.scheme
+                found.app,
+                other.internal_port if other else None,
+                found.scheme,
+                other.stops if other else False,
             )
             yield ctx.diagnostic(
                 "FLY401",

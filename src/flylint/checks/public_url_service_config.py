@@ -58,13 +58,20 @@ def _private_value(
     value: str, target: addresses.FlyDevTarget, repository: Repository
 ) -> str | None:
     """``value`` calling the app over the private network, for --fix: only when the value
-    is a plain URL of an app of this repository whose internal port is known."""
-    port = _internal_port(repository, target.app)
-    if port is None or target.scheme not in ("http", "https", "ws", "wss"):
+    is a plain URL of an app of this repository; through Flycast when that app stops its
+    idle Machines, else at its internal port when that is known."""
+    other = repository.app_named(target.app)
+    port = other.internal_port if other else None
+    if other is None or target.scheme not in ("http", "https", "ws", "wss"):
+        return None
+    if port is None and not other.stops:
         return None
     prefix = re.match(rf"(?i)(?:https?|wss?)://{re.escape(target.app)}\.fly\.dev(?::\d+)?", value)
     if prefix is None or value[prefix.end() : prefix.end() + 1] not in ("", "/", "?", "#"):
         return None  # userinfo, a list of URLs, or text around the address
+    if other.stops:  # only Flycast, through Fly's proxy, starts its stopped Machines
+        return addresses.flycast_url(target.app, target.scheme) + value[prefix.end() :]
+    assert port is not None
     return addresses.private_url(target.app, port, target.scheme) + value[prefix.end() :]
 
 
@@ -74,9 +81,11 @@ def _internal_port(repository: Repository, app: str) -> int | None:
 
 
 def _message(repository: Repository, key: str, target: addresses.FlyDevTarget, ours: bool) -> str:
+    other = repository.app_named(target.app)
     private = addresses.private_address(
-        target.app, _internal_port(repository, target.app), target.scheme
-    )
+        target.app, _internal_port(repository, target.app), target.scheme,
+        other.stops if other else False,
+    )  # fmt: skip
     return (
         f"{key} calls {target.app} over the public internet: use {private} "
         f"instead of {target.public_url} ({addresses.ownership(target.app, ours)})"

@@ -102,9 +102,22 @@ def private_url(app: str, port: int | str, scheme: str | None) -> str:
     return f"{scheme}://{app}.internal:{port}" if scheme else f"{app}.internal:{port}"
 
 
-def private_address(app: str, port: int | None, scheme: str | None) -> str:
-    """The private-network addresses to suggest instead of ``app.fly.dev``."""
-    flycast = private_url(app, 0, scheme).replace(".internal:0", ".flycast")
+def flycast_url(app: str, scheme: str | None) -> str:
+    """``app``'s address through Fly's proxy on the private network (``app.flycast``)."""
+    return private_url(app, 0, scheme).replace(".internal:0", ".flycast")
+
+
+def private_address(app: str, port: int | None, scheme: str | None, stops: bool = False) -> str:
+    """The private-network addresses to suggest instead of ``app.fly.dev``: Flycast first
+    for an app that stops its idle Machines (``.internal`` bypasses Fly's proxy, which is
+    what starts them again), else ``.internal`` on its internal port."""
+    flycast = flycast_url(app, scheme)
+    if stops:
+        return (
+            f"{flycast} ({app} stops idle Machines and only Flycast, through Fly's proxy, "
+            f"starts them: give it a private IPv6 with fly ips allocate-v6 --private -a {app}, "
+            "and no force_https on the service Flycast reaches, which is plain HTTP)"
+        )
     return f"{private_url(app, port or '<internal_port>', scheme)} (or {flycast})"
 
 

@@ -221,11 +221,11 @@ def evidence(ctx: FlyTomlContext) -> tuple[list[tuple[str, str]], list[tuple[str
         elif host == "fly.dev" or host.endswith(".fly.dev"):
             fly_dev.append((host, where))
     if not custom and not fly_dev and own is not None:
-        fly_dev = [(own, where) for where in _callers(ctx, own)[:1]]
+        fly_dev = [(own, where) for where in callers(ctx, own)[:1]]
     return custom, fly_dev
 
 
-def _callers(ctx: FlyTomlContext, address: str) -> list[str]:
+def callers(ctx: FlyTomlContext, address: str) -> list[str]:
     """Where the other apps of the repository call ``address`` (an ``APP.fly.dev``): their
     ``[env]``, the code they ship."""
     found = []

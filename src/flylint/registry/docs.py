@@ -74,6 +74,19 @@ def rule_page(info: RuleInfo) -> str:
             lines += [f"`{example.path}`:", "", f"```{_language(example.path)}"]
             lines += [example.code.rstrip("\n"), "```", ""]
     lines += ["## How to fix", "", info.fix, ""]
+    if info.fix_kind == "safe":
+        lines += [
+            "`flylint check --fix` applies this fix: it is safe, it cannot change what a "
+            f"deployed app does. {info.fix_why}",
+            "",
+        ]
+    elif info.fix_kind == "unsafe":
+        lines += [
+            "This fix is unsafe: it changes what the deployed app does. "
+            f"{info.fix_why} `flylint check --fix --unsafe-fixes` applies it; "
+            "`flylint check --diff` shows it first.",
+            "",
+        ]
     comment = f"`# flylint: ignore[{info.id}]`"
     if info.files == (FileKind.DOCKERFILE,):
         # Docker reads a trailing "#" as part of the instruction, not as a comment.
@@ -110,6 +123,37 @@ def index_page(rules: dict[str, RuleInfo]) -> str:
     return "\n".join(lines)
 
 
+README_FIXES = (
+    "<!-- fixes: generated from rules/ by `python -m flylint.registry.docs`; do not edit -->\n",
+    "<!-- end of fixes -->\n",
+)
+
+
+def fixes_paragraph(rules: dict[str, RuleInfo]) -> str:
+    """What --fix and --unsafe-fixes apply, for the README."""
+
+    def listed(kind: str) -> str:
+        return ", ".join(
+            f"[{i.id}](docs/rules/{i.id}.md) ({i.name})"
+            for i in rules.values()
+            if i.fix_kind == kind
+        )
+
+    return (
+        f"`--fix` applies the safe fixes, which cannot change what an app already deployed "
+        f"from the file does: {listed('safe')}. `--fix --unsafe-fixes` also applies the "
+        f"unsafe ones, which do change it (each rule's page says how): {listed('unsafe')}.\n"
+    )
+
+
+def readme(text: str, rules: dict[str, RuleInfo]) -> str:
+    """The README ``text`` with its generated fixes paragraph brought up to date."""
+    start, end = README_FIXES
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}{fixes_paragraph(rules)}{end}{tail}"
+
+
 def pages() -> dict[str, str]:
     """Every generated page by file name under ``docs/rules/``."""
     rules = rule_data.rules()
@@ -127,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in pages().items():
         (target / name).write_text(text, encoding="utf-8")
     print(f"wrote {len(pages())} pages to {target}")
+    readme_path = target.parent.parent / "README.md"  # docs/rules -> the checkout's root
+    text = readme_path.read_text(encoding="utf-8")
+    if README_FIXES[0] in text:
+        readme_path.write_text(readme(text, rule_data.rules()), encoding="utf-8")
+        print(f"updated the fixes paragraph of {readme_path}")
     return 0
 
 

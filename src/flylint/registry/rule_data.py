@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 LEVELS = ("error", "warning", "note")
 PRECISIONS = ("very-high", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")  # surest first
+FIX_KINDS = (None, "safe", "unsafe")
 
 
 class DataError(Exception):
@@ -40,6 +41,8 @@ class RuleInfo(Record):
         "facts",
         "files",
         "fix",
+        "fix_kind",
+        "fix_why",
         "id",
         "level",
         "module",
@@ -71,6 +74,8 @@ class RuleInfo(Record):
         references: tuple[str, ...],
         facts: tuple[str, ...] = (),
         confidence_evidence: tuple[tuple[str, str], ...] = (),
+        fix_kind: str | None = None,
+        fix_why: str = "",
     ) -> None:
         self.id = id
         self.name = name
@@ -89,6 +94,10 @@ class RuleInfo(Record):
         self.description = description
         self.rationale = rationale
         self.fix = fix
+        # What ``--fix`` may do for its findings: None (nothing), "safe" (cannot change what
+        # a deployed app does) or "unsafe" (can: only with --unsafe-fixes), and why.
+        self.fix_kind = fix_kind
+        self.fix_why = fix_why
         self.examples = examples
         self.references = references
         # Facts its module consumes (declared there as FACTS): the engine imports the
@@ -195,6 +204,8 @@ def _rule_from_data(raw: dict[str, Any], source: Path) -> RuleInfo:
                 for level in CONFIDENCES
                 if level in raw.get("confidence_evidence", {})
             ),
+            fix_kind=raw.get("fixes", {}).get("kind"),
+            fix_why=raw.get("fixes", {}).get("why", "").strip(),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(f"{source}: invalid rule data: {exc!r}") from exc
@@ -205,14 +216,21 @@ def _rule_from_data(raw: dict[str, Any], source: Path) -> RuleInfo:
         or info.precision not in PRECISIONS
         or info.confidence not in CONFIDENCES
         or info.confidence not in dict(info.confidence_evidence)
+        or info.fix_kind not in FIX_KINDS
+        or (info.fix_kind is not None and not info.fix_why)
     ):
-        raise DataError(f"{source}: unknown level, precision or confidence")
+        raise DataError(f"{source}: unknown level, precision, confidence or fix kind")
     return info
 
 
 def confidence_of(d: Diagnostic) -> str:
     """How sure a finding is: as its check decided from the evidence, else its rule's usual."""
     return d.confidence or rules()[d.rule_id].confidence
+
+
+def fixable(kind: str) -> list[str]:
+    """The ids of the rules whose fixes are of ``kind`` ("safe" or "unsafe")."""
+    return [rule_id for rule_id, info in rules().items() if info.fix_kind == kind]
 
 
 @functools.cache
