@@ -139,7 +139,8 @@ def test_fix_keeps_the_file_mode(tmp_path: Path) -> None:
 def test_a_file_changed_since_it_was_read_is_not_written(tmp_path: Path) -> None:
     path = tmp_path / "fly.toml"
     path.write_bytes(b'[http_service]\n  internal_port = 8080\n  force_https = "yes"\n')
-    change = fixes.Change(path, b"[http_service]\n", b"[http_service]\nforce_https = true\n", ["FLY201"])
+    before, after = b"[http_service]\n", b"[http_service]\nforce_https = true\n"
+    change = fixes.Change(path, before, after, ["FLY201"])
     with pytest.raises(fixes.Conflict):
         fixes.write(change)
     assert path.read_bytes() == b'[http_service]\n  internal_port = 8080\n  force_https = "yes"\n'

@@ -135,7 +135,7 @@ def test_json_schema(capsys) -> None:
     first = document["findings"][0]
     assert list(first) == [
         "rule", "name", "level", "path", "line", "column", "end_line", "end_column",
-        "message", "docs_url", "fingerprint", "precision", "confidence",
+        "message", "docs_url", "fingerprint", "precision", "confidence", "related",
     ]  # fmt: skip
     assert (first["rule"], first["line"], first["column"]) == ("FLY101", 4, 3)
     assert document["summary"] == {
@@ -285,3 +285,37 @@ def test_suppressed_findings_leave_the_exit_code_but_stay_in_sarif(tmp_path: Pat
         for r in results
     )
     assert list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(log)) == []
+
+
+def test_the_other_places_of_a_problem_are_listed_in_every_format(
+    monkeypatch: pytest.MonkeyPatch, capsys, as_repository
+) -> None:
+    """Two public PostgreSQL services of one app are one FLY301, the second port listed:
+    under the finding in text, after it in concise, in JSON's related and SARIF's
+    relatedLocations (which the schema accepts)."""
+    case = ROOT / "tests" / "fixtures" / "fly-toml" / "FLY301" / "bad-postgres-two-services"
+    monkeypatch.chdir(as_repository(case))
+    code, text = run(capsys, "fly.toml")
+    assert code == 1
+    assert "\n        also 22:5  [[services]] also exposes this database here\n" in text
+    _, concise = run(capsys, "fly.toml", "--format", "concise")
+    assert concise.count("FLY301") == 1 and concise.endswith(" (also at 22:5)\n")
+    _, raw = run(capsys, "fly.toml", "--format", "json")
+    (finding,) = json.loads(raw)["findings"]
+    assert finding["line"] == 14
+    assert finding["related"] == [
+        {
+            "line": 22,
+            "column": 5,
+            "end_line": 22,
+            "end_column": 16,
+            "message": "[[services]] also exposes this database here",
+        }
+    ]
+    log = sarif(capsys, "fly.toml")
+    assert list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(log)) == []
+    (result,) = log["runs"][0]["results"]
+    (related,) = result["relatedLocations"]
+    assert related["id"] == 1
+    assert related["physicalLocation"]["region"]["startLine"] == 22
+    assert related["message"]["text"] == "[[services]] also exposes this database here"

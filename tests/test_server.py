@@ -64,6 +64,28 @@ async def test_diagnostics_on_open_change_and_save(client: LanguageClient, tmp_p
 
 
 @pytest.mark.asyncio
+async def test_the_other_places_of_a_problem_are_related_information(
+    client: LanguageClient, tmp_path: Path
+):
+    fixture = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY301"
+    text = (fixture / "bad-postgres-two-services" / "fly.toml").read_text(encoding="utf-8")
+    path = tmp_path / "fly.toml"
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="toml", version=1, text=text)
+        )
+    )
+    (found,) = await published(client, uri)
+    assert found.code == "FLY301"
+    (other,) = found.related_information
+    assert other.location.uri == uri
+    assert other.location.range.start == types.Position(line=21, character=4)
+    assert other.message == "[[services]] also exposes this database here"
+
+
+@pytest.mark.asyncio
 async def test_python_document_uses_the_app_above_it(client: LanguageClient, tmp_path: Path):
     (tmp_path / "fly.toml").write_text('app = "shop"\n', encoding="utf-8")
     path = tmp_path / "views.py"

@@ -46,6 +46,16 @@ class Edit(Record):
         self.value = value
 
 
+class Related(Record):
+    """Another place in a finding's file that is part of its problem, and what it is."""
+
+    __slots__ = ("message", "span")
+
+    def __init__(self, span: Span, message: str) -> None:
+        self.span = span
+        self.message = redact(message)
+
+
 class Diagnostic(Record):
     """One finding. ``message`` never holds a secret value: rules mask the values they
     report, and whatever else the message or the anchor quotes (a key, a comment, a name)
@@ -55,7 +65,7 @@ class Diagnostic(Record):
     key, ...) so that fingerprints survive unrelated lines moving.
     """
 
-    __slots__ = ("anchor", "confidence", "fix", "message", "path", "rule_id", "span")
+    __slots__ = ("anchor", "confidence", "fix", "message", "path", "related", "rule_id", "span")
 
     def __init__(
         self,
@@ -66,6 +76,7 @@ class Diagnostic(Record):
         anchor: str = "",
         confidence: str | None = None,
         fix: Edit | None = None,
+        related: tuple[Related, ...] = (),
     ) -> None:
         self.rule_id = rule_id
         self.path = path
@@ -75,7 +86,11 @@ class Diagnostic(Record):
         # "high", "medium" or "low", as the evidence for this finding decided; None: the
         # rule's usual confidence (``rule_data.confidence_of``).
         self.confidence = confidence
-        self.fix = fix  # the safe, mechanical change that resolves it, if there is one
+        self.fix = fix  # the change that resolves it, if there is one (safe or not: its rule's)
+        # Other places in the same file that are part of the same problem (the other ports
+        # of a database app, the other calls through one URL constant): one problem, one
+        # finding, its other places listed.
+        self.related = related
 
     def sort_key(self) -> tuple[str, Span, str, str]:
         return (self.path.as_posix(), self.span, self.rule_id, self.message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flylint.diagnostics import Diagnostic, Edit, Span
+from flylint.diagnostics import Diagnostic, Edit, Related, Span
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # a fly.toml-only run never imports the Dockerfile and Python modules
@@ -58,8 +58,9 @@ class Context:
         anchor: str,
         confidence: str | None = None,
         fix: Edit | None = None,
+        related: tuple[Related, ...] = (),
     ) -> Diagnostic:
-        return Diagnostic(rule_id, self.path, span, message, anchor, confidence, fix)
+        return Diagnostic(rule_id, self.path, span, message, anchor, confidence, fix, related)
 
 
 class FlyTomlContext(Context):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from flylint.checks.context import FlyTomlContext
 from flylint.detectors import databases, hostnames, private
-from flylint.diagnostics import Diagnostic, Span
+from flylint.diagnostics import Diagnostic, Related, Span
 from flylint.files.fly_toml import handlers, port_number
 
 TYPE_CHECKING = False
@@ -33,18 +33,28 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
             entries.append((path, "[[services]]", table, ports))
 
     stock = _stock_fly_postgres(config.data)
+    found = []
     for path, label, table, ports in entries:
-        found = _reason(ctx, app, label, path, table, ports, image_engine, stock)
-        if found is not None:
-            span, message, confidence = found
-            hidden = private.evidence(ctx) if confidence == "high" else None
-            if hidden is not None:
-                message = (
-                    f"{message} (it may have no public IP: {hidden}; fly ips list -a {app} tells)"
-                )
-                confidence = "low"
-            anchor = ".".join(map(str, path))
-            yield ctx.diagnostic("FLY301", span, message, anchor, confidence)
+        reason = _reason(ctx, app, label, path, table, ports, image_engine, stock)
+        if reason is not None:
+            found.append((path, label, *reason))
+    if not found:
+        return
+    # One database app, one finding: at the surest of its services, the others listed.
+    rank = ("high", "medium", "low").index
+    first = min(found, key=lambda f: rank(f[4]))
+    path, _, span, message, confidence = first
+    hidden = private.evidence(ctx) if confidence == "high" else None
+    if hidden is not None:
+        message = f"{message} (it may have no public IP: {hidden}; fly ips list -a {app} tells)"
+        confidence = "low"
+    related = tuple(
+        Related(other_span, f"{other_label} also exposes this database here")
+        for _, other_label, other_span, _, _ in found
+        if other_span != span
+    )
+    anchor = ".".join(map(str, path))
+    yield ctx.diagnostic("FLY301", span, message, anchor, confidence, related=related)
 
 
 def _stock_fly_postgres(data: dict[str, Any]) -> str | None:
@@ -76,7 +86,18 @@ def _reason(
     db_ports, _, pg_handlers = databases.catalog()
     config = ctx.config
     internal = port_number(table.get("internal_port"))
-    private = f"connect over {app}.flycast or {app}.internal:{internal or '<port>'} instead"
+    numbers = [n for _, port in ports if (n := port_number(port.get("port"))) is not None]
+    if not numbers and path == ("http_service",):
+        numbers = [80]  # what Fly's proxy serves [http_service] on (and Flycast reaches)
+    # The private ways in. Flycast goes through this service's ports, so the advice keeps
+    # them: what makes the database public is the app's public IPs.
+    flycast = f"{app}.flycast:{numbers[0]}" if numbers else f"{app}.flycast"
+    private = (
+        f"release the app's public IPs (fly ips list -a {app}, then fly ips release) and "
+        f"connect over {app}.internal:{internal or '<port>'}, or over {flycast} with a "
+        f"private IPv6 (fly ips allocate-v6 --private -a {app}; Flycast reaches it through "
+        "this service's ports, so keep them)"
+    )
 
     def port_span(port_path: KeyPath) -> Span:
         written = config.locations.get((*port_path, "port"))
@@ -90,37 +111,25 @@ def _reason(
                 why = (
                     f"{label} serves PostgreSQL on port {number} (pg_tls) of a stock Fly "
                     f"Postgres config ({stock}), which gets no public IP unless one is "
-                    f"allocated: if fly ips list -a {app} shows a public IP, release it with "
-                    f"fly ips release and {private}"
+                    f"allocated: if one was, {private}"
                 )
                 return port_span(port_path), why, "low"
             why = (
-                f"{label} exposes PostgreSQL on public port {number} (pg_tls): it is reachable "
-                f"from the internet while the app holds a public IP; check with fly ips list "
-                f"-a {app}, release them with fly ips release, and {private}"
+                f"{label} exposes PostgreSQL on public port {number} (pg_tls), reachable from "
+                f"the internet while the app holds a public IP: {private}"
             )
             return port_span(port_path), why, "high"
     for port_path, port in ports:
         number = port_number(port.get("port"))
         if number in db_ports:
-            why = (
-                f"{label} exposes {db_ports[number]} on public port {number}: remove the "
-                f"public port and {private}"
-            )
+            why = f"{label} exposes {db_ports[number]} on public port {number}: {private}"
             return port_span(port_path), why, "high"
     header = config.where(path).key
     if internal in db_ports:
-        public = [n for _, port in ports if (n := port_number(port.get("port"))) is not None]
-        via = f"public port {public[0]}" if public else "the internet"
-        why = (
-            f"{label} exposes {db_ports[internal]} (internal port {internal}) on {via}: "
-            f"remove the public service and {private}"
-        )
+        via = f"public port {numbers[0]}" if numbers else "the internet"
+        why = f"{label} exposes {db_ports[internal]} (internal port {internal}) on {via}: {private}"
         return header, why, "high"
     if image_engine is not None:
-        why = (
-            f"{label} exposes a {image_engine} to the internet: "
-            f"remove the public service and {private}"
-        )
+        why = f"{label} exposes a {image_engine} to the internet: {private}"
         return header, why, "high"
     return None

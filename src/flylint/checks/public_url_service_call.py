@@ -6,8 +6,12 @@ from collections.abc import Iterator
 
 from flylint.checks.context import PythonContext
 from flylint.detectors import addresses
-from flylint.diagnostics import Diagnostic
+from flylint.diagnostics import Diagnostic, Related, Span
 from flylint.files.python import calls_catalog
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from flylint.files.python import PythonModule
 
 
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
@@ -15,6 +19,8 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
 
     module = ctx.module
     catalog = calls_catalog()["http"]
+    # By (app, constant): the first call's span and message, the other calls, anchor, confidence.
+    calls: dict[tuple, tuple[Span, str, list[Related], str, str]] = {}
     functions, clients = set(catalog["functions"]), set(catalog["clients"])
     for call in module.nodes(ast.Call):
         names = module.names(call.func)
@@ -44,14 +50,35 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
                 found.scheme,
                 other.stops if other else False,
             )
-            yield ctx.diagnostic(
-                "FLY401",
-                module.span(call),
+            constant = _constant(module, target)
+            message = (
                 f"{label} calls {found.app} over the public internet: use {private} "
-                f"instead of {found.public_url} ({addresses.ownership(found.app, bool(other))})",
-                f"{label}:{found.app}",
+                f"instead of {found.public_url} ({addresses.ownership(found.app, bool(other))})"
+            )
+            # One URL constant, one finding: its first call, the others listed with it.
+            key = (found.app, constant) if constant else (found.app, module.span(call))
+            if key in calls:
+                calls[key][2].append(Related(module.span(call), f"{label} calls it too"))
+            else:
                 # An app of this repository: certainly a call between our own services; an
                 # app the repository does not hold may be a third party's public API.
-                "high" if other else "medium",
-            )
+                confidence = "high" if other else "medium"
+                calls[key] = (module.span(call), message, [], f"{label}:{found.app}", confidence)
             break
+    for span, message, related, anchor, confidence in calls.values():
+        yield ctx.diagnostic("FLY401", span, message, anchor, confidence, related=tuple(related))
+
+
+def _constant(module: PythonModule, node: object) -> str | None:
+    """The module constant an address comes from (``BILLING`` in ``f"{BILLING}/charge"``),
+    if it does: the calls through one constant are one problem."""
+    import ast
+
+    if not isinstance(node, ast.AST):
+        return None
+    for name in ast.walk(node):
+        if isinstance(name, ast.Name) and name.id in module.constants:
+            value = module.string(module.constants[name.id])
+            if value and ".fly.dev" in value.lower():
+                return name.id
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flylint.diagnostics import Diagnostic, Edit, Span
+from flylint.diagnostics import Diagnostic, Edit, Related, Span
 from flylint.engine.suppressions import Mark
 from flylint.support.records import Record
 
@@ -49,7 +49,11 @@ def encode(result: FileResult, relative: Callable[[Path], str]) -> tuple:
 
     def diagnostic(d: Diagnostic) -> tuple:
         fix = (d.fix.table, d.fix.key, d.fix.value) if d.fix else None
-        return (d.rule_id, name(d.path), tuple(d.span), d.message, d.anchor, d.confidence, fix)
+        related = [(tuple(r.span), r.message) for r in d.related]
+        return (
+            d.rule_id, name(d.path), tuple(d.span), d.message, d.anchor, d.confidence, fix,
+            related,
+        )  # fmt: skip
 
     return (
         [diagnostic(d) for d in result.diagnostics],
@@ -72,9 +76,12 @@ def decode(raw: Any, path: Path, display: Callable[[str], Path]) -> FileResult |
             return paths[name]
 
         def diagnostic(row: tuple) -> Diagnostic:
-            rule_id, name, span, message, anchor, confidence, fix = row
+            rule_id, name, span, message, anchor, confidence, fix, related = row
             edit = Edit(tuple(fix[0]), fix[1], fix[2]) if fix else None
-            return Diagnostic(rule_id, where(name), Span(*span), message, anchor, confidence, edit)
+            others = tuple(Related(Span(*at), text) for at, text in related)
+            return Diagnostic(
+                rule_id, where(name), Span(*span), message, anchor, confidence, edit, others
+            )
 
         return FileResult(
             path,

@@ -741,7 +741,9 @@ def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
             where = session.resolved(d.path)
             path = session.display(where)
             if path != d.path:
-                d = Diagnostic(d.rule_id, path, d.span, d.message, d.anchor, d.confidence, d.fix)
+                d = Diagnostic(
+                    d.rule_id, path, d.span, d.message, d.anchor, d.confidence, d.fix, d.related
+                )
             configs = [session.settings[index]]
             if where != origin:
                 root = session.roots.of(where)

@@ -30,6 +30,16 @@ def render(report: Report, options: OutputOptions) -> str:
             "fingerprint": fingerprint,
             "precision": rules[d.rule_id].precision,
             "confidence": rule_data.confidence_of(d),
+            "related": [
+                {
+                    "line": r.span.line,
+                    "column": r.span.column,
+                    "end_line": r.span.end_line,
+                    "end_column": r.span.end_column,
+                    "message": r.message,
+                }
+                for r in d.related
+            ],
         }
         for d, fingerprint in zip(
             report.diagnostics, fingerprints(report.diagnostics, options.root), strict=True

@@ -73,7 +73,7 @@ def _location(path: Path, span: Span, root: Path) -> dict[str, Any]:
 
 
 def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: Path) -> dict:
-    return {
+    result = {
         "ruleId": d.rule_id,
         "ruleIndex": index,
         "level": info.level,
@@ -82,6 +82,12 @@ def _result(d: Diagnostic, index: int, info: RuleInfo, fingerprint: str, root: P
         "partialFingerprints": {"flylintFingerprint/v1": fingerprint},
         "properties": {"confidence": d.confidence or info.confidence},
     }
+    if d.related:  # the other places of the same problem (code scanning lists them)
+        result["relatedLocations"] = [
+            {"id": i, **_location(d.path, r.span, root), "message": {"text": r.message}}
+            for i, r in enumerate(d.related, 1)
+        ]
+    return result
 
 
 def _notification(message: str, level: str, location: dict[str, Any]) -> dict[str, Any]:

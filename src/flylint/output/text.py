@@ -49,6 +49,12 @@ def render(report: Report, options: OutputOptions) -> str:
                 f"  [{paint(info.name, 'dim')}, {paint(info.level, info.level)}, "
                 f"{paint(confidence, 'dim')}]"
             )
+            # The other places of the same problem, under it.
+            out += [
+                f"  {' ' * width}  {paint('also', 'dim')} "
+                f"{paint(f'{r.span.line}:{r.span.column}', 'dim')}  {printable(r.message)}"
+                for r in d.related
+            ]
         out.append("")
 
     levels = Counter(rules[d.rule_id].level for d in report.diagnostics)

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 
 from flylint.detectors.masking import redact
-from flylint.diagnostics import Diagnostic
+from flylint.diagnostics import Diagnostic, Span
 from flylint.engine import run
 from flylint.files.reading import MAX_FILE_BYTES
 from flylint.registry import rule_data, selection
@@ -67,18 +67,26 @@ def _utf16(line: str, column: int) -> int:
     return len(prefix.encode("utf-16-le")) // 2
 
 
-def _lsp(d: Diagnostic, lines: list[str]) -> types.Diagnostic:
+def _lsp(d: Diagnostic, lines: list[str], uri: str) -> types.Diagnostic:
     info = rule_data.rules()[d.rule_id]
 
     def position(line: int, column: int) -> types.Position:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         return types.Position(line=line - 1, character=_utf16(text, column))
 
+    def span(at: Span) -> types.Range:
+        return types.Range(
+            start=position(at.line, at.column), end=position(at.end_line, at.end_column)
+        )
+
+    # The other places of the same problem (same document), which editors list under it.
+    related = [
+        types.DiagnosticRelatedInformation(types.Location(uri, span(r.span)), r.message)
+        for r in d.related
+    ]
     return types.Diagnostic(
-        range=types.Range(
-            start=position(d.span.line, d.span.column),
-            end=position(d.span.end_line, d.span.end_column),
-        ),
+        range=span(d.span),
+        related_information=related or None,
         severity=_SEVERITY[info.level],
         code=d.rule_id,
         code_description=types.CodeDescription(href=info.docs_url),
@@ -157,4 +165,5 @@ def _lint(path: Path, text: str, data: bytes) -> Outcome:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
     mine = path.resolve()
     found = outcome.report.diagnostics
-    return Outcome([_lsp(d, lines) for d in found if d.path.resolve() == mine])
+    uri = path.as_uri()  # the document, as the client named it
+    return Outcome([_lsp(d, lines, uri) for d in found if d.path.resolve() == mine])
