@@ -280,6 +280,7 @@ def test_python_nested_deeper_than_a_recursive_walk_goes(
     (libcst, which flylint once used, nested them 600 deep): the file is linted."""
     app = tmp_path / "app"
     app.mkdir()
+    (app / "fly.toml").write_text('app = "shop"\n', encoding="utf-8")  # it ships the module
     (app / "generated.py").write_text(
         f'import requests\nURL = "https://billing.fly.dev"\nX = {expression}\nrequests.get(URL)\n',
         encoding="utf-8",

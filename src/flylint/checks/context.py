@@ -94,7 +94,8 @@ class DockerfileContext(Context):
 
 
 class PythonContext(Context):
-    """``apps``: those that ship the module (see ``Repository.owners``)."""
+    """``apps``: those that ship the module (see ``Repository.shippers``); none for code no
+    app ships."""
 
     __slots__ = ("module",)
 

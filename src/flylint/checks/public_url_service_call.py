@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
     import ast
 
+    repository = ctx.repository
+    if not ctx.apps and (repository.apps or repository.solo):
+        # Code outside every app's build context does not run on Fly (a developer's script
+        # calling the deployed app from a laptop); with no app in the repository, nothing
+        # tells, and the call is reported.
+        return
     module = ctx.module
     catalog = calls_catalog()["http"]
     # By (app, constant): the first call's span and message, the other calls, anchor, confidence.

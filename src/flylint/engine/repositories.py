@@ -171,7 +171,7 @@ class Gatherer:
         python = self.by_reads.get(fact_kinds.PYTHON)
         if not python or resolved in self.done or resolved in self.dockerfiles:
             return False
-        if not self._owners(resolved):
+        if not self.repository.shippers(resolved):
             return False
         if self.files.is_buffer(resolved):
             return True
@@ -187,11 +187,6 @@ class Gatherer:
             self.files.index.put(resolved, file.signature, file.digest, FACTS_SLOT, key, rows)
         self.repository.add_facts(resolved, self.display(resolved), rows, False)
 
-    def _owners(self, resolved: str) -> list[App]:
-        repository = self.repository
-        return repository.owners(resolved) or [
-            a for a in repository.solo if resolved.startswith(a.inside)
-        ]
 
     def file(self, resolved: str, path: str | None = None) -> None:
         """The facts of the file at ``resolved``, whatever reads it."""
@@ -206,7 +201,7 @@ class Gatherer:
                 True,
             )
         elif resolved.endswith(".py"):
-            if not self._owners(resolved):
+            if not self.repository.shippers(resolved):
                 return  # code no app ships tells nothing
             producers, kind, dockerfile = (
                 self.by_reads.get(fact_kinds.PYTHON, []),

@@ -161,7 +161,7 @@ class _Linter:
                 facts.update(repositories.python_rows(module, self.producers))
             if module is None or isinstance(module, Diagnostic):
                 return FileResult(target.path, [module] if module else [], problems, own)
-            apps = repository.owners(target.resolved)
+            apps = repository.shippers(target.resolved)
             context = PythonContext(module, apps, repository, settings.config)
         else:
             from flylint.checks.context import DockerfileContext

@@ -206,9 +206,14 @@ class Repository:
         """The app of the config at ``resolved``."""
         return next((a for a in (*self.apps, *self.solo) if a.resolved == resolved), None)
 
+    def shippers(self, resolved: str) -> list[App]:
+        """The apps that ship the file at ``resolved``: its owners, else the configs named on
+        their own whose build context holds it."""
+        return self.owners(resolved) or [a for a in self.solo if resolved.startswith(a.inside)]
+
     def shipped(self, resolved: str) -> bool:
         """Whether an app ships the file at ``resolved``."""
-        return bool(self.owners(resolved)) or any(resolved.startswith(a.inside) for a in self.solo)
+        return bool(self.shippers(resolved))
 
     def building(self, resolved: str) -> list[App]:
         """The apps that build with the Dockerfile at ``resolved``."""
