@@ -145,3 +145,23 @@ def test_a_private_apps_evidence_names_the_deploy_flag_not_the_command_line(
         "callers need it, keep force_https off; force it only if the app gets a public IP"
     )
     assert "plain-words-secret" not in out
+
+
+def test_a_config_whose_dockerfile_is_gone_is_low_confidence_and_says_so(
+    as_repository, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    """A stale config (its [build] dockerfile deleted) cannot be deployed as it is: its
+    plain-HTTP service is no finding to act on, shown at low confidence only."""
+    stale = Path(__file__).parent / "fixtures" / "fly-toml" / "FLY202" / "good-stale-config"
+    monkeypatch.chdir(as_repository(stale))
+    code, out, _ = check(capsys, ".", "--format", "concise")
+    assert code == 0
+    assert out == "fly.toml:1:1: [build] dockerfile names Dockerfile.legacy, which does not exist\n"
+    code, out, _ = check(capsys, ".", "--format", "concise", "--min-confidence", "low")
+    assert code == 1
+    why = (
+        "but this config builds with Dockerfile.legacy ([build] dockerfile), which is not in "
+        "the repository: nothing deploys it as it is"
+    )
+    assert [line.split(" ", 2)[1:2] for line in out.splitlines()[:2]] == [["FLY202"], ["FLY201"]]
+    assert all(why in line and "[low]" in line for line in out.splitlines()[:2])

@@ -172,10 +172,13 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 def _evidence(ctx: FlyTomlContext, entry: _Entry, add: str) -> tuple[str, str]:
     """The message and confidence of a missing header, from what the app runs and the
     hostnames it answers on."""
+    missing = f"{entry.label} sends no Strict-Transport-Security header"
+    stale = processes.unbuildable(ctx)
+    if stale is not None:
+        return f"{missing}, but {stale}", "low"
     idle = processes.serves_no_http(ctx, entry.table)
     if idle is not None:
         return processes.boilerplate(entry.label, idle), "low"
-    missing = f"{entry.label} sends no Strict-Transport-Security header"
     hidden = private.evidence(ctx)
     if hidden is not None:
         return f"{missing}, but {hidden}: no browser reaches it unless it gets a public IP", "low"

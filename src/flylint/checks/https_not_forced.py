@@ -14,7 +14,11 @@ FACTS = (*databases.FACTS, *processes.FACTS, *hostnames.FACTS)
 
 
 def _private(ctx: FlyTomlContext, label: str) -> str | None:
-    """The message for a plain-HTTP service of a private app, or None."""
+    """The message for a plain-HTTP service of a private app or of a config nothing
+    deploys as it is, or None."""
+    stale = processes.unbuildable(ctx)
+    if stale is not None:
+        return f"{label} serves plain HTTP, but {stale}"
     hidden = private.evidence(ctx)
     if hidden is None:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import posixpath
 import re
 
 from flylint.registry import rule_data
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
     from flylint.checks.context import FlyTomlContext
     from flylint.files.python import PythonModule
+    from flylint.repository.apps import App
+    from flylint.repository.facts import Fact
 
 _HOST = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:\*\.|\.)?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+|localhost)(?::\d+)?(?:/.*)?$"
@@ -38,6 +41,9 @@ _PRIVATE = re.compile(
     r"|\bfly(?:ctl)?\s+ips\s+(allocate-v6\s[^\n]*?--private|release)\b"
 )
 _APP_FLAG = re.compile(r"(?:-a|--app)[= ]+([a-z0-9][a-z0-9-]*)")
+_CONFIG_FLAG = re.compile(r"(?:-c|--config)[= ]+([^\s;&|'\"]+)")
+# A shell's change of directory in a doc's instructions: the commands after it run there.
+_CD = re.compile(r"^[ \t]*(?:[$>][ \t]*)?cd[ \t]+([^\s;&|'\"]+)", re.MULTILINE)
 # Where a repository gives an app's address, in its build context: docs and the CI
 # workflows (``fly launch`` writes .github/workflows/fly-deploy.yml; others deploy from
 # deploy-prod.yml, release.yaml, ...).
@@ -170,7 +176,6 @@ def _docs_rows(text: str) -> list[tuple]:
     for match in _PRIVATE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         end = text.find("\n", match.start())
-        named = _APP_FLAG.search(text, match.start(), end if end >= 0 else len(text))
         # Named by its flag alone: the rest of a command line can hold a build secret.
         if match.group(1):
             command = f"fly deploy {match.group(1)}"
@@ -178,16 +183,52 @@ def _docs_rows(text: str) -> list[tuple]:
             command = "fly ips release"
         else:
             command = "fly ips allocate-v6 --private"
-        rows.append((line, f"private: {command}", named.group(1) if named else ""))
+        rows.append((line, f"private: {command}", _target(text, match.start(), end)))
     return rows
 
 
+def _target(text: str, start: int, end: int) -> str:
+    """The app a command at ``start`` of ``text`` is about, as the doc says: ``-a APP``,
+    ``config:PATH`` (``-c PATH``), ``dir:PATH`` (the last ``cd PATH`` before it), or ""."""
+    end = end if end >= 0 else len(text)
+    named = _APP_FLAG.search(text, start, end)
+    if named:
+        return named.group(1)
+    config = _CONFIG_FLAG.search(text, start, end)
+    if config:
+        return f"config:{config.group(1)}"
+    moved = [m.group(1) for m in _CD.finditer(text, 0, start)]
+    return f"dir:{moved[-1]}" if moved else ""
+
+
+def names_app(target: str, app: App) -> bool:
+    """Whether a command's ``target`` (``_target``) is ``app``: its name, its config's path
+    or its config's directory (as the doc wrote them: from wherever the reader is)."""
+    relative = app.relative
+    if target.startswith("config:"):
+        path = posixpath.normpath(target.removeprefix("config:"))
+        return relative == path or relative.endswith("/" + path.lstrip("./"))
+    if target.startswith("dir:"):
+        wanted = posixpath.normpath(target.removeprefix("dir:")).strip("/")
+        directory = posixpath.dirname(relative)
+        return bool(directory) and (wanted == directory or wanted.endswith("/" + directory))
+    return bool(target) and target == (app.name or "").lower()
+
+
 # Shared: an app's address is also read from the apps that call it (private, evidence).
+# The repository's own docs and workflows are read for every app: what they say counts
+# for an app outside their build context only where they name it (``about``).
 FACTS = (
     Producer("hostnames", PYTHON, _python_rows, hints=_HINTS, shared=True),
     Producer("hostnames", DOCKERFILE, _dockerfile_rows, shared=True),
-    Producer("hostnames", TEXT, _docs_rows, paths=_DOCS, shared=True),
+    Producer("hostnames", TEXT, _docs_rows, paths=_DOCS, shared=True, everywhere=_DOCS),
 )
+
+
+def about(fact: Fact, app: App) -> bool:
+    """Whether a row read for ``app`` may speak of it unnamed: it comes from a file of
+    its build context (a doc beside its config), not from the repository's other docs."""
+    return fact.resolved.startswith(app.inside)
 
 
 def evidence(ctx: FlyTomlContext) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -212,8 +253,9 @@ def evidence(ctx: FlyTomlContext) -> tuple[list[tuple[str, str]], list[tuple[str
         line, setting, host = fact.row
         if setting.startswith("private:") or host.endswith(".flycast"):
             continue  # read by private_evidence
-        # A mere mention of a fly.dev name tells the address only of the app it names.
-        if setting or host == own:
+        # A mere mention of a fly.dev name tells the address only of the app it names; a
+        # doc outside the app's build context, only such mentions.
+        if host == own or (setting and ctx.app is not None and about(fact, ctx.app)):
             rows.append((f"{setting or 'named'} at {ctx.named(fact)}:{line}", host))
     for where, host in rows:
         if is_custom(host):

@@ -1,7 +1,8 @@
 """Evidence that an app is private: ``fly deploy`` gives an app with services public IPs,
 unless the repository shows otherwise. It is deployed or launched with ``--flycast`` or
 ``--no-public-ips``, its IPs allocated with ``fly ips allocate-v6 --private`` or
-released (in the docs and CI workflows of its build context), or the apps of the
+released (in the docs and CI workflows of its build context, or in the repository's
+when they name the app, its config or its directory), or the apps of the
 repository that call it do so at ``APP.flycast`` and none at ``APP.fly.dev``.
 
 The rows come from ``hostnames`` (the addresses and deploy commands the code and docs
@@ -9,6 +10,8 @@ name) and from each app's summary (the addresses its ``[env]`` names).
 """
 
 from __future__ import annotations
+
+from flylint.detectors import hostnames
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +26,15 @@ def evidence(ctx: FlyTomlContext) -> str | None:
         return None
     for fact in ctx.facts("hostnames"):
         line, setting, named = fact.row
-        if setting.startswith("private:") and named in ("", name):
+        if not setting.startswith("private:"):
+            continue
+        # A command that names no other app counts in a doc beside the app's config
+        # ("cd my-repo && fly deploy --flycast" in its README); elsewhere, only one that
+        # names it.
+        others = [a for a in (*ctx.repository.apps, *ctx.repository.solo) if a is not app]
+        if hostnames.names_app(named, app) or (
+            hostnames.about(fact, app) and not any(hostnames.names_app(named, o) for o in others)
+        ):
             command = setting.removeprefix("private: ")
             return f"it is deployed private: {command} ({ctx.named(fact)}:{line})"
     flycast, public = f"{name}.flycast", f"{name}.fly.dev"

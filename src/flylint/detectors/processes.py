@@ -243,6 +243,18 @@ def boilerplate(label: str, evidence: str) -> str:
     )
 
 
+def unbuildable(ctx: FlyTomlContext) -> str | None:
+    """The evidence that the config cannot be deployed as it is: the Dockerfile its
+    ``[build]`` names is not in the repository (a stale config)."""
+    app = ctx.app
+    if app is None or app.dockerfile_exists or app.config_dockerfile is None:
+        return None
+    return (
+        f"this config builds with {app.config_dockerfile} ([build] dockerfile), which is not "
+        "in the repository: nothing deploys it as it is"
+    )
+
+
 def serves_no_http(ctx: FlyTomlContext, service: dict[str, Any]) -> str | None:
     """The evidence that the processes behind ``service`` serve no HTTP, or None when
     they do or the repository does not tell."""

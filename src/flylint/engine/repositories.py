@@ -81,7 +81,9 @@ def _app(listed: Listed, files: Files, root: str, salt: str, parts: list) -> App
             files.index.put(listed.resolved, file.signature, file.digest, APP_SLOT, salt, summary)
     if summary is None or summary.get("invalid"):
         return None
-    return App(listed.resolved, listed.relative, summary, root)
+    app = App(listed.resolved, listed.relative, summary, root)
+    parts.append(f"{listed.relative}: dockerfile there: {app.dockerfile_exists}")
+    return app
 
 
 def _summary(listed: Listed, files: Files) -> dict | None:
@@ -161,6 +163,14 @@ class Gatherer:
             for path in _expand(app.context, relative):
                 if os.path.realpath(path).startswith(self.inside) and os.path.isfile(path):
                     self.file(path, path)
+        root = self.repository.root
+        for relative in sorted(
+            {path for p in self.by_reads.get(fact_kinds.TEXT, []) for path in p.everywhere}
+        ):
+            for path in _expand(root, relative):
+                if os.path.realpath(path).startswith(self.inside) and os.path.isfile(path):
+                    self.file(path, path)
+                    self.repository.share(path)
         if app.dockerfile:
             self.file(app.dockerfile, app.dockerfile)
 
@@ -187,7 +197,6 @@ class Gatherer:
             self.files.index.put(resolved, file.signature, file.digest, FACTS_SLOT, key, rows)
         self.repository.add_facts(resolved, self.display(resolved), rows, False)
 
-
     def file(self, resolved: str, path: str | None = None) -> None:
         """The facts of the file at ``resolved``, whatever reads it."""
         if resolved in self.done:
@@ -213,6 +222,7 @@ class Gatherer:
             producers = [
                 p for p in self.by_reads.get(fact_kinds.TEXT, [])
                 if any(_names(a.context, r, resolved) for a in every for r in p.paths)
+                or any(_names(repository.root, r, resolved) for r in p.everywhere)
             ]  # fmt: skip
             kind, dockerfile = None, False
         observed.note(resolved)

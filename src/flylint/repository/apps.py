@@ -70,6 +70,7 @@ class App:
         "config_dockerfile",
         "context",
         "dockerfile",
+        "dockerfile_exists",
         "inside",
         "name",
         "port",
@@ -96,6 +97,11 @@ class App:
         named = summary.get("dockerfile")
         self.config_dockerfile = named if isinstance(named, str) else None  # as written
         self.dockerfile = _dockerfile(directory, summary, inside)
+        # False: its [build] dockerfile is not there, so nothing deploys it as it is.
+        self.dockerfile_exists = True
+        if self.dockerfile is not None:
+            observed.note(self.dockerfile)
+            self.dockerfile_exists = os.path.isfile(self.dockerfile)
         # The code an app ships is its build context: the config's directory, or the
         # Dockerfile's when the config builds with one outside it (deploy/fly.toml building
         # ../Dockerfile ships the repository root).
@@ -146,6 +152,7 @@ class Repository:
         "_gather_file",
         "_gathered",
         "_owners",
+        "_shared",
         "apps",
         "digest",
         "root",
@@ -173,6 +180,8 @@ class Repository:
         # The fact-holding files of each build context (code, not Dockerfiles): an app's
         # facts are looked up among its own files, not the repository's.
         self._facts_by_context: dict[str, list[str]] = {}
+        # Files read for every app (the repository's docs and CI workflows).
+        self._shared: set[str] = set()
         # Who adds facts when they are first needed (the engine); the apps already done.
         self._gather_app: Callable[[App], None] | None = None
         self._gather_file: Callable[[str], None] | None = None
@@ -232,6 +241,10 @@ class Repository:
                 self._facts_by_context.setdefault(context, []).append(resolved)
             self._facts[resolved] = (path, rows, dockerfile)
 
+    def share(self, resolved: str) -> None:
+        """The facts of the file at ``resolved`` are every app's (a doc of the repository)."""
+        self._shared.add(resolved)
+
     def holds_facts(self, resolved: str) -> bool:
         if self._gather_file is not None:
             self._gather_file(resolved)
@@ -249,7 +262,7 @@ class Repository:
             ]
         else:
             shipped = self._facts_by_context.get(app.inside, [])
-        candidates = sorted(shipped)
+        candidates = sorted({*shipped, *(r for r in self._shared if r in self._facts)})
         if app.dockerfile in self._facts and self._facts[app.dockerfile][2]:
             candidates = sorted([*candidates, app.dockerfile])
         found = []

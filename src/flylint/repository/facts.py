@@ -25,7 +25,7 @@ TEXT = "text"  # the files at ``paths`` in the app's build context, as text
 
 
 class Producer(Record):
-    __slots__ = ("hints", "name", "paths", "produce", "reads", "shared")
+    __slots__ = ("everywhere", "hints", "name", "paths", "produce", "reads", "shared")
 
     def __init__(
         self,
@@ -35,6 +35,7 @@ class Producer(Record):
         hints: tuple[str, ...] = (),
         paths: tuple[str, ...] = (),
         shared: bool = False,
+        everywhere: tuple[str, ...] = (),
     ) -> None:
         self.name = name  # the fact's name, as consumers ask for it
         self.reads = reads  # PYTHON, DOCKERFILE or TEXT
@@ -49,6 +50,10 @@ class Producer(Record):
         # Read for the other apps of the repository too (who calls this app, and how): a
         # config's result then depends on every app's rows of the fact.
         self.shared = shared
+        # TEXT only: paths relative to the repository root, read for every app too (docs
+        # and CI workflows about the whole repository); a rule weighs what they say about
+        # an app by whether they name it.
+        self.everywhere = everywhere
 
     def worth(self, lower_text: str) -> bool:
         return not self.hints or any(hint in lower_text for hint in self.hints)
