@@ -40,6 +40,13 @@ _PRIVATE = re.compile(
     r"\bfly(?:ctl)?\s+(?:deploy|launch)\b[^\n]*?(--flycast|--no-public-ips)"
     r"|\bfly(?:ctl)?\s+ips\s+(allocate-v6\s[^\n]*?--private|release)\b"
 )
+# A doc's statement that the app holds no public IP ("neither app has a public IP",
+# "deployed without public IPs"): the owner looked (fly ips list) or chose so.
+_NO_PUBLIC_IP = re.compile(
+    r"\b(?:no|neither\b[^.\n]{0,40}?\bhas an?|without (?:an? |any )?)\s*public ip"
+    r"(?:v[46])?(?: address(?:es)?)?s?\b",
+    re.IGNORECASE,
+)
 _APP_FLAG = re.compile(r"(?:-a|--app)[= ]+([a-z0-9][a-z0-9-]*)")
 _CONFIG_FLAG = re.compile(r"(?:-c|--config)[= ]+([^\s;&|'\"]+)")
 # A shell's change of directory in a doc's instructions: the commands after it run there.
@@ -184,6 +191,10 @@ def _docs_rows(text: str) -> list[tuple]:
         else:
             command = "fly ips allocate-v6 --private"
         rows.append((line, f"private: {command}", _target(text, match.start(), end)))
+    for match in _NO_PUBLIC_IP.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        # Named by the doc's place only: the sentence names no app a flag would.
+        rows.append((line, "private: no public IP, as its docs say", ""))
     return rows
 
 
