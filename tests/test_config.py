@@ -426,3 +426,23 @@ def test_the_fingerprint_is_equal_for_equal_configurations(tmp_path: Path) -> No
     # per-file-ignores are relative to the configuration's directory: another one differs
     assert settings.load(other_directory).fingerprint() != fingerprint
     assert settings.Config().fingerprint() == settings.Config().fingerprint()
+
+
+def test_fail_on_in_the_configuration_sets_the_exit_code(tmp_path: Path, monkeypatch, capsys):
+    """A finding below the configured fail-on level is shown and does not fail the run;
+    the command line wins over the configuration."""
+    (tmp_path / ".git").mkdir()
+    # FLY202 is a warning: its file's fail-on = "error" lets the run pass.
+    (tmp_path / "fly.toml").write_text(
+        'app = "acme-docs"\n[http_service]\n  internal_port = 8080\n  force_https = true\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--format", "concise", "."]) == 1
+    (tmp_path / "flylint.toml").write_text('fail-on = "error"\n', encoding="utf-8")
+    assert main(["check", "--format", "concise", "."]) == 0
+    assert "FLY202" in capsys.readouterr().out
+    assert main(["check", "--format", "concise", "--fail-on", "warning", "."]) == 1
+    (tmp_path / "flylint.toml").write_text('fail-on = "severe"\n', encoding="utf-8")
+    assert main(["check", "."]) == 2
+    assert "fail-on must be one of error, warning, note" in capsys.readouterr().err

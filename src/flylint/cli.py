@@ -84,8 +84,9 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=("note", "warning", "error"),
         metavar="LEVEL",
-        help="exit 1 only for findings at or above LEVEL (note, warning, error); given, "
-        "files that were not linted (too large, too deeply nested) count as warnings",
+        help="exit 1 only for findings at or above LEVEL (note, warning, error; default: "
+        "the fail-on configured, else any finding); given, files that were not linted "
+        "(too large, too deeply nested) count as warnings",
     )
     check.add_argument(
         "--min-confidence",
@@ -251,10 +252,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _fails(report, fail_on: str | None) -> bool:
-    """Whether the report holds a finding at or above ``fail_on`` (any, when not given);
-    with ``fail_on`` given, a file not linted counts as a warning."""
+    """Whether the report holds a finding at or above ``fail_on``; when not given, one
+    at or above the fail-on of its file's configuration (any finding, without one).
+    With ``fail_on`` given, a file not linted counts as a warning."""
     if fail_on is None:
-        return bool(report.diagnostics)
+        return any(d not in report.passing for d in report.diagnostics)
     from flylint.registry import rule_data
 
     rules, rank = rule_data.rules(), rule_data.LEVELS.index  # most severe first

@@ -117,6 +117,7 @@ class Report:
         "diagnostics",
         "files_checked",
         "notices",
+        "passing",
         "suppressed",
     )
 
@@ -127,3 +128,6 @@ class Report:
         self.below_confidence = 0  # findings hidden by --min-confidence / min-confidence
         self.notices: list[Notice] = []
         self.files_checked = 0
+        # Findings shown that do not fail the run: below the fail-on level of the
+        # configuration of their file.
+        self.passing: set[Diagnostic] = set()

@@ -734,6 +734,7 @@ def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
     suppressed_all: set[Diagnostic] = set()
     hidden_all: set[Diagnostic] = set()  # below the confidence asked for
     rank = rule_data.CONFIDENCES.index  # surest first
+    rules, level = rule_data.rules(), rule_data.LEVELS.index  # most severe first
     for index, result in results:
         origin = session.resolved(result.path)
         own_marks = result.marks.get(result.path, [])
@@ -763,6 +764,9 @@ def _report(session: _Session, results: list[tuple[int, FileResult]]) -> None:
                 suppressed_all.add(d)
             else:
                 kept_all.add(d)
+                fail_on = configs[-1].config.fail_on
+                if fail_on is not None and level(rules[d.rule_id].level) > level(fail_on):
+                    report.passing.add(d)
     report.diagnostics = sorted(kept_all, key=Diagnostic.sort_key)
     report.suppressed = sorted(suppressed_all, key=Diagnostic.sort_key)
     report.below_confidence = len(hidden_all)

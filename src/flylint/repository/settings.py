@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from flylint.registry.rule_data import CONFIDENCES
+from flylint.registry.rule_data import CONFIDENCES, LEVELS
 from flylint.registry.selection import UsageError, expand
 from flylint.support import observed, toml_parser
 from flylint.support.records import Record
@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     # trailing one, or a leading "**/"), whether it is negated ("!"), and its selectors.
     _Matcher = tuple[GitIgnore, bool, bool, list[str]]
 
-_KEYS = {"select", "ignore", "per-file-ignores", "own-apps", "secrets", "min-confidence"}
+_KEYS = {
+    "select", "ignore", "per-file-ignores", "own-apps", "secrets", "min-confidence", "fail-on",
+}  # fmt: skip
 _SECRET_KEYS = {"allowlist", "extra-patterns"}
 _PATTERN_KEYS = {"id", "description", "regex"}
 _NAMES = ("flylint.toml", ".flylint.toml", "pyproject.toml")
@@ -113,6 +115,7 @@ class Config(Record, _Memo):
     __slots__ = (
         "allowlist",
         "extra_patterns",
+        "fail_on",
         "ignore",
         "min_confidence",
         "own_apps",
@@ -131,6 +134,7 @@ class Config(Record, _Memo):
         allowlist: frozenset[str] = frozenset(),
         extra_patterns: tuple[ExtraPattern, ...] = (),
         min_confidence: str | None = None,
+        fail_on: str | None = None,
     ) -> None:
         self.path = path  # where it was read from; None: defaults
         self.select = select
@@ -142,6 +146,8 @@ class Config(Record, _Memo):
         # Findings below it are not shown (None: medium). Applied after the cache, so
         # no part of the fingerprint.
         self.min_confidence = min_confidence
+        # The least level of the file's findings that fails the run (None: any finding).
+        self.fail_on = fail_on
         self._memo: tuple[str, list[_Matcher]] | None = None
 
     def directory(self) -> str:
@@ -334,6 +340,9 @@ def load(path: Path) -> Config:
     min_confidence = table.get("min-confidence")
     if min_confidence is not None and min_confidence not in CONFIDENCES:
         raise UsageError(f"{path}: min-confidence must be one of {', '.join(CONFIDENCES)}")
+    fail_on = table.get("fail-on")
+    if fail_on is not None and fail_on not in LEVELS:
+        raise UsageError(f"{path}: fail-on must be one of {', '.join(LEVELS)}")
     return Config(
         path=path,
         select=select,
@@ -345,6 +354,7 @@ def load(path: Path) -> Config:
         allowlist=frozenset(_strings(path, "secrets.allowlist", secrets.get("allowlist", []))),
         extra_patterns=tuple(_pattern(path, p) for p in secrets.get("extra-patterns", [])),
         min_confidence=min_confidence,
+        fail_on=fail_on,
     )
 
 
