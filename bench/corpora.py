@@ -180,6 +180,18 @@ def dockerfiles(directory: Path, count: int) -> list[Path]:
     ]
 
 
+def python_of_size(size: int) -> str:
+    """Generated modules of an app, one after the other, up to ``size`` bytes: a file
+    flylint parses (it calls another app's ``fly.dev`` URL)."""
+    parts, total, n = [], 0, 0
+    while total < size:
+        part = python_text(n, "billing")
+        parts.append(part)
+        total += len(part.encode())
+        n += 1
+    return "".join(parts)
+
+
 def python_modules(directory: Path, count: int) -> list[Path]:
     """``count`` modules, 100 per package, of which 1% call another app's fly.dev URL."""
     paths = []

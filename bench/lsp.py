@@ -143,18 +143,6 @@ def _published_for(uri: str, version: int | None = None) -> Callable[[dict], boo
     return wanted
 
 
-def big_python() -> str:
-    """Generated modules of an app, one after the other, up to BIG_PYTHON_BYTES: a file
-    flylint parses (it calls another app's ``fly.dev`` URL)."""
-    parts, size, n = [], 0, 0
-    while size < BIG_PYTHON_BYTES:
-        part = corpora.python_text(n, "billing")
-        parts.append(part)
-        size += len(part.encode())
-        n += 1
-    return "".join(parts)
-
-
 class Editor:
     """One open document, typed into: each keystroke an incremental change that adds a
     character at the end of the first line."""
@@ -194,7 +182,7 @@ def measure(repeat: int) -> int:
         path.write_text(CONFIG, encoding="utf-8")
         uri = path.as_uri()
         code = root / "orders.py"
-        text = big_python()
+        text = corpora.python_of_size(BIG_PYTHON_BYTES)
         code.write_text(text, encoding="utf-8")
         server = Connection(root)
         request = server.send("initialize", {"processId": None, "rootUri": None,

@@ -227,6 +227,7 @@ def discover_tools(args: argparse.Namespace, scratch: Path) -> Tools:
 def measure_all(bench: Bench, real_corpus: Path, real_repos: Path | None) -> list[Section]:
     steps = [
         sections.one_file,
+        sections.python_on_save,
         sections.fly_toml_corpus,
         lambda b: sections.real_corpus(b, real_corpus),
         sections.dockerfile_corpus,

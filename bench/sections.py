@@ -238,6 +238,46 @@ def one_file(bench: Bench) -> Section:
     return section
 
 
+ON_SAVE_KB = (30, 100, 300)
+
+
+def python_on_save(bench: Bench) -> Section:
+    """A large Python file of an app saved and linted alone (as an editor's on-save run or
+    pre-commit does), process start included, the rest of the repository in the cache."""
+    directory, _ = bench.repository("one-file", corpora.app_repository)
+    repeat = bench.sizes.repeat_one
+    section = Section(
+        "Python files on save",
+        "A generated Python module of the small repository of the one-file rows (it calls "
+        "another app's `fly.dev` URL, so it is parsed and analysed), at each size: edited "
+        "(a line appended), then `flylint check FILE` with the cache the earlier runs wrote "
+        "(the repository model and the other files come from it; the edited file does not), "
+        f"against the floor, `python3 -c` reading and `ast.parse`-ing it. {repeat} rounds.",
+    )
+    env = clean_environment(bench.scratch / "on-save-cache")
+    for kb in ON_SAVE_KB:
+        path = directory / "src" / "shop" / f"saved_{kb}kb.py"
+        text = corpora.python_of_size(kb * 1024)
+        path.write_text(text, encoding="utf-8")
+        lint_command = [bench.tools.flylint, "check", "--format", "concise", str(path)]
+        floor_command = [bench.tools.python, "-c", FLOORS["ast"], str(path)]
+        print(f"  on save: {kb} KB", file=sys.stderr, flush=True)
+        run_once(lint_command, env, directory)  # the repository's model into the cache
+        lint, floor = Sample(), Sample()
+        for n in range(repeat):
+            path.write_text(f"{text}# saved {n}\n", encoding="utf-8")
+            Timer.add(lint, run_once(lint_command, env, directory))
+            Timer.add(floor, run_once(floor_command, env, directory))
+        bench.figures[f"on save {kb} KB"] = lint
+        bench.figures[f"on save {kb} KB, floor"] = floor
+        section.rows += [
+            Row(f"{kb} KB: `flylint check FILE` after an edit", lint),
+            Row(f"{kb} KB: floor (`python3 -c`, ast)", floor, versus(lint, floor, "floor")),
+        ]
+        path.unlink()
+    return section
+
+
 def one_kind(bench: Bench, noun: str, file: str, floors: list[str]) -> list[Row]:
     """flylint, its floors and its warm-cache run on one file; hadolint for a Dockerfile."""
     files = [file]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from measure import Sample
 from report import Target
-from sections import NOT_AVAILABLE, Bench
+from sections import NOT_AVAILABLE, ON_SAVE_KB, Bench
 
 
 def _ratio(sample: Sample | None, other: Sample | None) -> float | None:
@@ -179,10 +179,27 @@ def real_repositories(bench: Bench) -> list[Target]:
     ]
 
 
+def on_save(bench: Bench) -> list[Target]:
+    """A Python file of each size, saved and linted alone: within 2x its floor."""
+    targets = []
+    for kb in ON_SAVE_KB:
+        goal = f"a {kb} KB Python file on save within 2x the floor (read + `ast.parse`)"
+        lint = bench.figures.get(f"on save {kb} KB")
+        floor = bench.figures.get(f"on save {kb} KB, floor")
+        ratio = _ratio(lint, floor)
+        if ratio is None:
+            targets.append(Target(goal, "not run", None))
+            continue
+        figure = f"{ratio:.2f}x ({_ms(lint)} vs {_ms(floor)})"
+        targets.append(Target(goal, figure, ratio <= 2))
+    return targets
+
+
 def judge(bench: Bench, full: bool) -> list[Target]:
     return [
         one_file(bench, "fly.toml", "tomllib", None),
         one_file(bench, "Dockerfile", "stdlib read + split lines", None),
+        *on_save(bench),
         hadolint(bench),
         checkov(bench),
         both_cores(bench),
