@@ -262,8 +262,9 @@ def python_on_save(bench: Bench) -> Section:
         lint_command = [bench.tools.flylint, "check", "--format", "concise", str(path)]
         floor_command = [bench.tools.python, "-c", FLOORS["ast"], str(path)]
         print(f"  on save: {kb} KB", file=sys.stderr, flush=True)
-        run_once(lint_command, env, directory)  # the repository's model into the cache
-        lint, floor = Sample(), Sample()
+        # The repository's model into the cache, and the peak RSS of each command.
+        lint = Sample(peak_rss_kb=run_with_rss(lint_command, env, directory)[2])
+        floor = Sample(peak_rss_kb=run_with_rss(floor_command, env, directory)[2])
         for n in range(repeat):
             path.write_text(f"{text}# saved {n}\n", encoding="utf-8")
             Timer.add(lint, run_once(lint_command, env, directory))

@@ -106,7 +106,11 @@ def _python_rows(module: PythonModule) -> list[tuple]:
     """(line, setting, host) for each host a host setting of the module names: assigned,
     passed by keyword, a dict or config entry, or the default of an environment read."""
     rows = []
-    for node in module.nodes((ast.Assign, ast.AnnAssign, ast.Call, ast.Dict, ast.Constant)):
+    # Every string constant is looked at only in a module that names a .fly host at all.
+    kinds: tuple[type, ...] = (ast.Assign, ast.AnnAssign, ast.Call, ast.Dict)
+    if ".fly" in module.source.text:
+        kinds += (ast.Constant,)
+    for node in module.nodes(kinds):
         pairs: list[tuple[str, ast.AST]] = []
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -671,13 +671,19 @@ def _facts_used(repository: Repository, app: App | None) -> list[str]:
     names = sorted({p.name for p in producers})
     shared = {p.name for p in producers if p.shared}
     root = repository.root
+
+    def rows(owner: App, name: str) -> str:
+        return repository.derived(
+            ("cache key", owner.resolved, name),
+            lambda: repr(
+                [(_relative(f.resolved, root), f.row) for f in repository.facts(owner, name)]
+            ),
+        )
+
     return [
-        repr(
-            [
-                (_relative(f.resolved, root), f.row)
-                for owner in (_every_app(repository, app) if name in shared else [app])
-                for f in repository.facts(owner, name)
-            ]
+        "".join(
+            rows(owner, name)
+            for owner in (_every_app(repository, app) if name in shared else [app])
         )
         for name in names
     ]

@@ -151,6 +151,7 @@ class Repository:
         "_gather_app",
         "_gather_file",
         "_gathered",
+        "_memo",
         "_owners",
         "_shared",
         "apps",
@@ -182,6 +183,9 @@ class Repository:
         self._facts_by_context: dict[str, list[str]] = {}
         # Files read for every app (the repository's docs and CI workflows).
         self._shared: set[str] = set()
+        # facts() by (app, fact name), and values derived from them (``derived``), until a
+        # file's facts are added.
+        self._memo: dict[tuple[str, ...], Any] = {}
         # Who adds facts when they are first needed (the engine); the apps already done.
         self._gather_app: Callable[[App], None] | None = None
         self._gather_file: Callable[[str], None] | None = None
@@ -235,6 +239,7 @@ class Repository:
         ``dockerfile``: read as the Dockerfile of the apps that build with it, not as code
         they ship."""
         if rows:
+            self._memo.clear()
             if resolved not in self._facts and not dockerfile:
                 owners = self.owners(resolved)
                 context = owners[0].inside if owners else ""  # "": shipped by solo apps only
@@ -243,7 +248,17 @@ class Repository:
 
     def share(self, resolved: str) -> None:
         """The facts of the file at ``resolved`` are every app's (a doc of the repository)."""
-        self._shared.add(resolved)
+        if resolved not in self._shared:
+            self._shared.add(resolved)
+            self._memo.clear()
+
+    def derived(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+        """A value computed from the facts (a cache key's part), kept until the facts of
+        another file are added."""
+        found = self._memo.get(key)  # type: ignore[arg-type]
+        if found is None:
+            found = self._memo[key] = compute()  # type: ignore[index]
+        return found
 
     def holds_facts(self, resolved: str) -> bool:
         if self._gather_file is not None:
@@ -256,6 +271,9 @@ class Repository:
         if self._gather_app is not None and app.resolved not in self._gathered:
             self._gathered.add(app.resolved)
             self._gather_app(app)
+        memo = self._memo.get((app.resolved, name))
+        if memo is not None:
+            return memo
         if app in self.solo:  # ships its whole build context, whatever else does
             shipped = [
                 r for r, (_, _, d) in self._facts.items() if not d and r.startswith(app.inside)
@@ -269,6 +287,7 @@ class Repository:
         for resolved in candidates:
             path, rows, _ = self._facts[resolved]
             found += [Fact(path, resolved, tuple(row)) for row in rows.get(name, ())]
+        self._memo[(app.resolved, name)] = found
         return found
 
 
