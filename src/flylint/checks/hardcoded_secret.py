@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from flylint.checks.context import PythonContext
-from flylint.detectors.secrets import find_secret
+from flylint.detectors.secrets import (
+    SecretMatch,
+    find_secret,
+    signing_functions,
+    signing_key,
+    signing_key_names,
+)
 from flylint.diagnostics import Diagnostic
 from flylint.files.python import arguments, calls_catalog
 from flylint.support.lazy_regex import Regex
 
 _NAME = Regex(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
+# A default signing key that says it is for development only.
+_DEVELOPMENT = Regex(r"insecure|(?<![a-z])(?:dev|development|local|debug)(?![a-z])", re.I)
 
 
 def _is_test_file(path: Path) -> bool:
@@ -46,8 +55,14 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
             return module.string(target.slice)
         return None
 
+    mappings = set(calls_catalog()["environment"]["mappings"])
+    # os.environ["SECRET_KEY"] = "...": set for a script or a test run, not the app's key
+    # (a credential there is still one).
+    environment_written: set[ast.AST] = set()
     for node in module.nodes(ast.Assign):
         for target in node.targets:
+            if isinstance(target, ast.Subscript) and module.names(target.value) & mappings:
+                environment_written.add(node.value)
             if (name := name_of(target)) is not None:
                 named[node.value] = name
     for node in module.nodes(ast.AnnAssign):
@@ -61,9 +76,28 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
             if key is not None and (text := module.string(key)) is not None:
                 named[value] = text
     readers = set(calls_catalog()["environment"]["readers"])
+    signing_names, signing_calls = signing_key_names(), signing_functions()
+    # A signing key's literal -> (what holds it, whether it is an environment read's
+    # default, which production may override).
+    signing: dict[ast.AST, tuple[str, bool]] = {}
     for node in module.nodes(ast.Call):
-        if module.names(node.func) & readers:
-            skipped.update(arguments(node))
+        names = module.names(node.func)
+        if names & readers:
+            values = arguments(node)
+            skipped.update(values)
+            variable = module.string(values[0]) if values else None
+            if variable is not None and variable.upper() in signing_names:
+                for default in values[1:2]:
+                    signing[default] = (variable, True)
+        for called in names & signing_calls.keys():
+            position, keyword = signing_calls[called]
+            given = [k.value for k in node.keywords if k.arg == keyword]
+            positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+            key = given[0] if given else None
+            if key is None and len(positional) > position:
+                key = positional[position]
+            if key is not None:
+                signing[key] = (f"{called}(...)'s key", False)
     for node in module.nodes((ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
         first = node.body[0] if node.body else None
         if isinstance(first, ast.Expr):
@@ -74,14 +108,27 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
         if node.format_spec is not None:
             skipped.add(node.format_spec)
 
+    for literal, (holder, default) in signing.items():
+        value = module.string(literal) if isinstance(literal, ast.Constant) else None
+        if value and find_secret(None, value) is None and (match := signing_key(value)):
+            yield _signing_finding(ctx, literal, holder, default, match, value)
     for literal in module.nodes((ast.Constant, ast.JoinedStr)):
-        if literal in skipped:
+        if literal in skipped or literal in signing:
             continue
         value = module.string(literal)
         if not value:
             continue
         name = named.get(literal)
         match = find_secret(name, value)
+        if (
+            match is None
+            and name is not None
+            and name.upper() in signing_names
+            and literal not in environment_written
+        ):
+            if isinstance(literal, ast.Constant) and (signed := signing_key(value)):
+                yield _signing_finding(ctx, literal, name, False, signed, value)
+            continue
         if match is None:
             continue
         if isinstance(literal, ast.JoinedStr) and not module.concatenated(literal):
@@ -96,3 +143,41 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
             f"the environment and set it with fly secrets set {(name or 'NAME').upper()}=...",
             f"{name or match.kind}:{match.masked}",
         )
+
+
+def _signing_finding(
+    ctx: PythonContext,
+    literal: object,
+    holder: str,
+    default: bool,
+    match: SecretMatch,
+    value: str,
+) -> Diagnostic:
+    """A framework's signing key written in the code: outright (high), or as the default
+    of an environment read, which production may override (medium; low when the value
+    calls itself a development key, django-insecure-... or dev-only)."""
+    confidence = "high"
+    if default:
+        development = _DEVELOPMENT.search(value) is not None
+        confidence = "low" if development else "medium"
+        marked = " (its value marks it for development)" if development else ""
+        message = (
+            f"{holder} falls back to a signing key written in the code ({match.masked}) when "
+            f"the environment has none{marked}: a deployment without the secret signs with a "
+            f"key anyone with the code has; drop the default and set it with fly secrets set "
+            f"{holder.upper()}=..."
+        )
+    else:
+        secret = holder.upper() if _NAME.match(holder) else "SECRET_KEY"
+        message = (
+            f"{holder} is a signing key written in the code ({match.masked}): anyone who can "
+            "read the code can forge what it signs (sessions, cookies, tokens); read it from "
+            f"the environment and set it with fly secrets set {secret}=..."
+        )
+    return ctx.diagnostic(
+        "FLY106",
+        ctx.module.span(literal),  # type: ignore[arg-type]
+        message,
+        f"{holder}:{match.masked}",
+        confidence,
+    )

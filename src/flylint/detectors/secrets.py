@@ -393,6 +393,31 @@ def is_secret_name(key: str) -> bool:
     return words[-1] not in catalog.exempt_last_words and _secret_named(words)[0]
 
 
+@functools.cache
+def signing_key_names() -> frozenset[str]:
+    return frozenset(rule_data.catalog("secrets")["signing_keys"]["names"])
+
+
+@functools.cache
+def signing_functions() -> dict[str, tuple[int, str]]:
+    """The calls that sign with a key: name -> (the key's position, its keyword)."""
+    return {
+        f["name"]: (f["position"], f["keyword"])
+        for f in rule_data.catalog("secrets")["signing_keys"]["functions"]
+    }
+
+
+def signing_key(value: str) -> SecretMatch | None:
+    """Whether ``value``, used as a framework's signing key, is a real one: any literal
+    that is no placeholder and not allowlisted (its form does not matter: a phrase signs
+    as well as random bytes)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or text in _settings.allowlist or is_placeholder(text):
+        return None
+    masking.remember(value)
+    return SecretMatch("signing key", mask(text))
+
+
 def find_secret(key: str | None, value: str) -> SecretMatch | None:
     """Whether ``value``, held by ``key`` (an env var, ARG, variable or keyword name, or
     None), is a credential. Only ``SecretMatch.masked`` of the value may be shown; from

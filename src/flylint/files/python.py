@@ -66,6 +66,9 @@ _HOLDS_STRING = (
 )
 # Between the two words of a secret compound in a key: API_KEY, api-key, apiKey.
 _COMPOUND_SEPARATOR = r"[_.\- ]{0,3}"
+# After a setting's name in an environment read: the quote that closes it, then a literal
+# default (os.environ.get("SECRET_KEY", "...")).
+_DEFAULTED = r"[\"']\s{0,20},\s{0,20}(?:default\s{0,5}=\s{0,5})?[rbuf]{0,2}[\"']"
 # After "://": a password in the URL's userinfo, as flylint.detectors.secrets reads one.
 _URL_PASSWORD = r"[^/?#@ \t\n\"':]{0,512}:[^/?#@ \t\n\"']{1,512}@"
 # After a database URL scheme: a driver (postgresql+asyncpg) and "://".
@@ -152,6 +155,11 @@ def _hints() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
         exact += as_written
         folded += any_case
     folded += _secret_name_hints(secrets["keys"])
+    # FLY106's signing keys: a signing setting read with a literal default
+    # (environ.get("SECRET_KEY", "...")), and the calls that sign with a key.
+    signing = secrets["signing_keys"]
+    folded += [(name.lower(), "", _DEFAULTED) for name in signing["names"]]
+    folded += [(_call_hint(f["name"]), "", "") for f in signing["functions"]]
     # The scheme before any "+" (mongodb+srv is mongodb's), as database_target reads it.
     schemes = {scheme.lower().split("+")[0] for scheme in databases["url_schemes"]}
     folded += [(scheme, "", _SCHEME_END) for scheme in sorted(schemes)]
@@ -160,6 +168,15 @@ def _hints() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
     modules = "|".join(sorted({re.escape(name.split(".")[0]) for name in functions}))
     folded += [("import", "", _IMPORTS.format(modules)), ("from", "", _FROM.format(modules))]
     return _anchored(exact, _per_mille), _anchored(folded, _folded_per_mille)
+
+
+def _call_hint(name: str) -> str:
+    """What a call of ``name`` holds, lower-cased: a class by its name
+    (``urlsafetimedserializer(``), a function with its module (``jwt.encode(``), its
+    name alone being too common a word."""
+    parts = name.split(".")
+    tail = parts[-1] if parts[-1] != parts[-1].lower() else ".".join(parts[-2:])
+    return tail.lower() + "("
 
 
 @functools.cache
