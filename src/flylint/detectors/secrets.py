@@ -338,6 +338,15 @@ def _url_password(value: str) -> SecretMatch | None:
     return None
 
 
+def _exempt(words: list[str]) -> bool:
+    """Whether a key's last word says it names something about a secret (TOKEN_URL), unless
+    its last two words are a secret compound of their own (TELEGRAM_API_HASH)."""
+    catalog = _catalog()
+    if words[-1] not in catalog.exempt_last_words:
+        return False
+    return len(words) < 2 or f"{words[-2]}_{words[-1]}" not in catalog.secret_compounds
+
+
 def _secret_named(words: list[str]) -> tuple[bool, bool]:
     """(is the key secret-named, is it a password key)."""
     catalog = _catalog()
@@ -390,7 +399,7 @@ def is_secret_name(key: str) -> bool:
     upper = key.upper()
     if not words or upper in catalog.exempt_keys or _is_public(upper, words):
         return False
-    return words[-1] not in catalog.exempt_last_words and _secret_named(words)[0]
+    return not _exempt(words) and _secret_named(words)[0]
 
 
 @functools.cache
@@ -446,7 +455,7 @@ def _judge(key: str | None, value: str) -> SecretMatch | None:
     found = _token(value, words, public) or _url_password(value)
     if found is not None or public or not words:
         return found
-    if words[-1] in catalog.exempt_last_words:
+    if _exempt(words):
         return None
     named, password_key = _secret_named(words)
     if named and _credential_looking(value, password_key):
