@@ -25,8 +25,12 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
         return
     module = ctx.module
     catalog = calls_catalog()["http"]
-    # By (app, constant): the first call's span and message, the other calls, anchor, confidence.
+    # By (app, constant or settings field): the first place's span and message, the other
+    # calls, anchor, confidence. A settings field comes first: its calls are listed with it.
     calls: dict[tuple, tuple[Span, str, list[Related], str, str]] = {}
+    fields = dict(_settings_fields(ctx))
+    for (app, field), (span, message, anchor, confidence) in fields.items():
+        calls[(app, f"field:{field}")] = (span, message, [], anchor, confidence)
     functions, clients = set(catalog["functions"]), set(catalog["clients"])
     for call in module.nodes(ast.Call):
         names = module.names(call.func)
@@ -56,7 +60,8 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
                 found.scheme,
                 other.stops if other else False,
             )
-            constant = _constant(module, target)
+            field = _field(module, target, {f for app, f in fields if app == found.app})
+            constant = f"field:{field}" if field else _constant(module, target)
             message = (
                 f"{label} calls {found.app} over the public internet: use {private} "
                 f"instead of {found.public_url} ({addresses.ownership(found.app, bool(other))})"
@@ -87,4 +92,87 @@ def _constant(module: PythonModule, node: object) -> str | None:
             value = module.string(module.constants[name.id])
             if value and ".fly.dev" in value.lower():
                 return name.id
+    return None
+
+
+# Bases of classes whose fields are settings read from the environment.
+_SETTINGS_BASES = frozenset(
+    {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "BaseSettings"}
+)
+
+
+def _settings_fields(
+    ctx: PythonContext,
+) -> Iterator[tuple[tuple[str, str], tuple[Span, str, str, str]]]:
+    """The fields of the module's settings classes (pydantic ``BaseSettings``) whose
+    default is another app's public URL under a service-address name: each is an
+    environment setting like FLY402's, the address its clients call when nothing
+    overrides it. ((app, field), (span, message, anchor, confidence))."""
+    import ast
+
+    module = ctx.module
+    settings: set[str] = set()  # the module's settings classes, subclasses included
+    classes = module.nodes(ast.ClassDef)
+    grew = True
+    while grew:
+        grew = False
+        for cls in classes:
+            if cls.name not in settings and any(
+                module.names(base) & _SETTINGS_BASES
+                or (isinstance(base, ast.Name) and base.id in settings)
+                for base in cls.bases
+            ):
+                settings.add(cls.name)
+                grew = True
+    for cls in classes:
+        if cls.name not in settings:
+            continue
+        for statement in cls.body:
+            if type(statement) is not ast.AnnAssign or type(statement.target) is not ast.Name:
+                continue
+            default = statement.value
+            if type(default) is ast.Call:
+                default = module.field_default(default)
+            value = module.string(default)
+            name = statement.target.id
+            if not value or not addresses.is_service_address_key(name):
+                continue
+            for found in addresses.fly_dev_targets(value):
+                if ctx.is_own(found.app):
+                    continue
+                other = ctx.repository.app_named(found.app)
+                private = addresses.private_address(
+                    found.app,
+                    other.internal_port if other else None,
+                    found.scheme,
+                    other.stops if other else False,
+                )
+                message = (
+                    f"{cls.name}.{name} defaults to {found.app}'s public URL, which the app's "
+                    f"calls use unless the environment overrides it: use {private} instead of "
+                    f"{found.public_url} ({addresses.ownership(found.app, bool(other))})"
+                )
+                span = module.span(default if default is not None else statement)
+                confidence = "high" if other else "medium"
+                yield (found.app, name), (span, message, f"{cls.name}.{name}", confidence)
+                break
+
+
+def _field(module: PythonModule, node: object, fields: set[str], depth: int = 0) -> str | None:
+    """The reported settings field an address is read from: ``settings.billing_url``, or
+    through what holds it (``self.url = settings.billing_url``, then ``self.url``)."""
+    import ast
+
+    if not fields or not isinstance(node, ast.AST) or depth > 10:
+        return None
+    for part in ast.walk(node):
+        held = None
+        if isinstance(part, ast.Attribute):
+            if part.attr in fields:
+                return part.attr
+            held = module.assigned("attr", part.attr)
+        elif isinstance(part, ast.Name):
+            held = module.constants.get(part.id) or module.assigned("name", part.id)
+        if held is not None and (field := _field(module, held, fields, depth + 1)):
+            return field
     return None

@@ -464,6 +464,7 @@ class PythonModule:
         "_lines",
         "_names",
         "_sorted",
+        "_values",
         "constants",
         "imports",
         "source",
@@ -481,6 +482,10 @@ class PythonModule:
         self._names: dict[ast.AST, frozenset[str]] = {}  # names(), per node
         self.imports: dict[str, str] = {}  # bound name -> qualified name
         self.constants: dict[str, ast.expr] = {}  # module-level NAME = value
+        # Names and attributes assigned one value anywhere in the module (a function's
+        # local, a class attribute or settings field default, self.x in __init__), made
+        # when first needed: ("name"|"attr", identifier) -> value, None when ambiguous.
+        self._values: dict[tuple[str, str], ast.expr | None] | None = None
 
     # -- positions -------------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
@@ -567,10 +572,87 @@ class PythonModule:
             parts = [self.string(node.left, depth + 1), self.string(node.right, depth + 1)]  # type: ignore[attr-defined]
             return "".join(p or "" for p in parts) if any(p is not None for p in parts) else None
         if kind is ast.Name:
-            return self.string(self.constants.get(node.id), depth + 1)  # type: ignore[attr-defined]
+            value = self.constants.get(node.id)  # type: ignore[attr-defined]
+            if value is None:
+                value = self.assigned("name", node.id)  # type: ignore[attr-defined]
+            return self.string(value, depth + 1)
+        if kind is ast.Attribute and self._holds_settings(node.value):  # type: ignore[attr-defined]
+            # self.base_url, settings.billing_url, Settings().billing_url
+            return self.string(self.assigned("attr", node.attr), depth + 1)  # type: ignore[attr-defined]
+        if kind is ast.BoolOp and type(node.op) is ast.Or:  # type: ignore[attr-defined]
+            # x or DEFAULT: the first operand the module tells the value of.
+            for operand in node.values:  # type: ignore[attr-defined]
+                text = self.string(operand, depth + 1)
+                if text is not None:
+                    return text
+            return None
         if kind is ast.Call:
             return self._call_string(node, depth)  # type: ignore[arg-type]
         return None
+
+    def _holds_settings(self, receiver: ast.expr) -> bool:
+        """Whether an attribute's receiver is an object whose fields the module declares:
+        ``self``/``cls``, a settings or config object, a class of the module or an
+        instance made of one. Not any object: ``request.url`` is no field of ours."""
+        if type(receiver) is ast.Call:
+            receiver = receiver.func
+        if type(receiver) is ast.Attribute:  # settings.services.billing_url
+            return self._holds_settings(receiver.value)
+        if type(receiver) is not ast.Name:
+            return False
+        name = receiver.id.lower()
+        if name in ("self", "cls") or name.endswith(_SETTINGS_NAMES):
+            return True
+        return any(cls.name == receiver.id for cls in self.nodes(ast.ClassDef))
+
+    def assigned(self, kind: str, name: str) -> ast.expr | None:
+        """The one value the module assigns to a name or an attribute (``kind``), if one."""
+        if self._values is None:
+            self._values = self._assignments()
+        return self._values.get((kind, name))
+
+    def _assignments(self) -> dict[tuple[str, str], ast.expr | None]:
+        found: dict[tuple[str, str], ast.expr | None] = {}
+
+        def add(key: tuple[str, str], value: ast.expr | None) -> None:
+            if value is None:
+                return
+            if key in found and found[key] is not value:
+                found[key] = None  # two values: not known
+            else:
+                found[key] = value
+
+        for node in self.nodes((ast.Assign, ast.AnnAssign)):
+            targets = node.targets if type(node) is ast.Assign else [node.target]  # type: ignore[attr-defined]
+            for target in targets:
+                if type(target) is ast.Name:
+                    add(("name", target.id), node.value)
+                elif type(target) is ast.Attribute and self.names(target.value) == {"self"}:
+                    add(("attr", target.attr), node.value)
+        for cls in self.nodes(ast.ClassDef):
+            for statement in cls.body:  # class attributes and settings fields
+                if type(statement) is ast.Assign:
+                    targets, value = statement.targets, statement.value
+                elif type(statement) is ast.AnnAssign:
+                    targets, value = [statement.target], statement.value
+                else:
+                    continue
+                if type(value) is ast.Call:
+                    value = self.field_default(value)
+                for target in targets:
+                    if type(target) is ast.Name:
+                        add(("attr", target.id), value)
+        return found
+
+    def field_default(self, call: ast.Call) -> ast.expr | None:
+        """A class field's value: the default of ``Field(default=...)`` or ``Field("...")``
+        (pydantic, dataclasses), else the call itself."""
+        if not self.names(call.func) & _FIELD_FACTORIES:
+            return call
+        for keyword in call.keywords:
+            if keyword.arg == "default":
+                return keyword.value
+        return call.args[0] if call.args and type(call.args[0]) is not ast.Starred else None
 
     def _call_string(self, node: ast.Call, depth: int) -> str | None:
         environment = calls_catalog()["environment"]
@@ -578,6 +660,9 @@ class PythonModule:
         if names & set(environment["readers"]):
             values = arguments(node)
             return self.string(values[1], depth + 1) if len(values) >= 2 else None  # the default
+        if names & set(environment["url_types"]):
+            values = arguments(node)
+            return self.string(values[0], depth + 1) if values else None
         if names & set(environment["joiners"]):
             values = arguments(node)
             if len(values) < 2:
@@ -617,6 +702,14 @@ class PythonModule:
         except (tokenize.TokenError, SyntaxError):
             return False
         return literals > 1
+
+
+# Objects of settings read as fields (settings.billing_url, app_config.api_url).
+_SETTINGS_NAMES = ("settings", "config", "conf", "cfg", "configuration")
+# Calls that declare a class field with a default: pydantic's and dataclasses'.
+_FIELD_FACTORIES = frozenset(
+    {"pydantic.Field", "pydantic.fields.Field", "dataclasses.field", "Field", "field"}
+)
 
 
 def arguments(call: ast.Call) -> list[ast.expr]:
