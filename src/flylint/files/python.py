@@ -625,10 +625,19 @@ class PythonModule:
         for node in self.nodes((ast.Assign, ast.AnnAssign)):
             targets = node.targets if type(node) is ast.Assign else [node.target]  # type: ignore[attr-defined]
             for target in targets:
-                if type(target) is ast.Name:
-                    add(("name", target.id), node.value)
-                elif type(target) is ast.Attribute and self.names(target.value) == {"self"}:
-                    add(("attr", target.attr), node.value)
+                pairs: list[tuple[ast.expr, ast.expr | None]] = [(target, node.value)]
+                value = node.value
+                if (  # host, port = "203.0.113.9", 6379
+                    type(target) is ast.Tuple
+                    and type(value) is ast.Tuple
+                    and len(target.elts) == len(value.elts)
+                ):
+                    pairs = list(zip(target.elts, value.elts, strict=True))
+                for name, held in pairs:
+                    if type(name) is ast.Name:
+                        add(("name", name.id), held)
+                    elif type(name) is ast.Attribute and self.names(name.value) == {"self"}:
+                        add(("attr", name.attr), held)
         for cls in self.nodes(ast.ClassDef):
             for statement in cls.body:  # class attributes and settings fields
                 if type(statement) is ast.Assign:
