@@ -1,4 +1,4 @@
-"""The Python pre-check (flylint.files.python.worth_parsing): every catalog token format,
+"""The Python pre-check (flylint.files.precheck.worth_parsing): every catalog token format,
 secret-name word and the other rules' hints admit a file, end to end for FLY106; look-alikes
 that are no token start (risk-, disk-, mask-) do not."""
 
@@ -13,8 +13,8 @@ import pytest
 
 from flylint.cli import main
 from flylint.detectors.secrets import find_secret, is_secret_name
-from flylint.files import python
-from flylint.files.python import worth_parsing
+from flylint.files import precheck, precheck_hints
+from flylint.files.precheck import worth_parsing
 from flylint.registry import rule_data
 
 SECRETS = rule_data.catalog("secrets")
@@ -229,16 +229,22 @@ def test_adversarial_megabyte_is_fast(text: str) -> None:
 @pytest.mark.parametrize(
     ("code", "kind"),
     [
-        ('token = "ghp_' + "A1b2" * 9 + '"\n', python.TOKEN),
-        ('SMTP_PASSWORD = "value-Like-99"\n', python.SECRET_NAME),
-        ('DSN = "postgres://app:pw@db.example.com/app"\n', python.URL),
-        ('import psycopg2\nconn = psycopg2.connect(host="203.0.113.9")\n', python.DATABASE_IMPORT),
-        ('API = "https://billing-api.fly.dev/v1"\n', python.FLY_DEV),
-        ("SECURE_HSTS_SECONDS = 31536000\n", python.APP_FACT),
+        ('token = "ghp_' + "A1b2" * 9 + '"\n', precheck.TOKEN),
+        ('SMTP_PASSWORD = "value-Like-99"\n', precheck.SECRET_NAME),
+        ('DSN = "postgres://app:pw@db.example.com/app"\n', precheck.URL),
+        ('import psycopg2\nconn = psycopg2.connect(host="203.0.113.9")\n', precheck.DATABASE_IMPORT),
+        ('API = "https://billing-api.fly.dev/v1"\n', precheck.FLY_DEV),
+        ("SECURE_HSTS_SECONDS = 31536000\n", precheck.APP_FACT),
         ("import psycopg2\nconn = psycopg2.connect(host=HOST)\n", None),
         ("def add(a, b):\n    return a + b\n", None),
     ],
 )
 def test_admission_names_the_kind_of_hint(code: str, kind: str | None) -> None:
-    assert python.admission(code) == kind
+    assert precheck.admission(code) == kind
     assert worth_parsing(code) is (kind is not None)
+
+
+def test_the_generated_hints_are_what_the_rule_data_builds() -> None:
+    # Run `python -m flylint.files.precheck` after editing a catalog or a producer's hints.
+    generated = Path(precheck_hints.__file__).read_text(encoding="utf-8")
+    assert generated == precheck.generated_module()
