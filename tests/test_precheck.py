@@ -232,7 +232,10 @@ def test_adversarial_megabyte_is_fast(text: str) -> None:
         ('token = "ghp_' + "A1b2" * 9 + '"\n', precheck.TOKEN),
         ('SMTP_PASSWORD = "value-Like-99"\n', precheck.SECRET_NAME),
         ('DSN = "postgres://app:pw@db.example.com/app"\n', precheck.URL),
-        ('import psycopg2\nconn = psycopg2.connect(host="203.0.113.9")\n', precheck.DATABASE_IMPORT),
+        (
+            'import psycopg2\nconn = psycopg2.connect(host="203.0.113.9")\n',
+            precheck.DATABASE_IMPORT,
+        ),
         ('API = "https://billing-api.fly.dev/v1"\n', precheck.FLY_DEV),
         ("SECURE_HSTS_SECONDS = 31536000\n", precheck.APP_FACT),
         ("import psycopg2\nconn = psycopg2.connect(host=HOST)\n", None),
