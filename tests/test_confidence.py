@@ -87,7 +87,8 @@ def test_a_bots_boilerplate_service_is_low_confidence_and_names_what_runs(
     as_repository, monkeypatch: pytest.MonkeyPatch, capsys
 ):
     monkeypatch.chdir(as_repository(FIXTURES.parent / "FLY201" / "good-polling-bot"))
-    code, out, _ = check(capsys, ".", "--min-confidence", "low", "--format", "concise")
+    args = ("--select", "FLY201,FLY202", "--min-confidence", "low", "--format", "concise")
+    code, out, _ = check(capsys, ".", *args)
     assert code == 1
     evidence = (
         "looks like the service block fly launch writes, left in an app whose process "

@@ -211,3 +211,29 @@ def test_committed_files_are_linted_even_when_gitignore_matches_them(
         ["deploy/fly.toml:3:1:", "FLY202"],
         ["deploy/fly.toml:5:3:", "FLY201"],
     ]
+
+
+def test_a_secret_file_in_the_build_context_is_judged_as_the_directory_holds_it_now(
+    repo: Path, capsys
+) -> None:
+    """FLY105 on ``COPY . .`` reads the build context as ``fly deploy`` sends it: an
+    untracked, .gitignore'd .env file counts; the answer is the same in a walk and for the
+    Dockerfile named alone (pre-commit), and a cached rerun sees what was added or
+    excluded since."""
+    dockerfile = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+    write(repo, {"fly.toml": WEB + HSTS, "Dockerfile": dockerfile, ".dockerignore": ".git\n"})
+    write(repo, {".gitignore": ".env.prod\n"})
+    assert check(capsys, ".") == (0, [])
+    write(repo, {".env.prod": "DATABASE_URL=postgres://web:Vq8rLm2xTz4n@db.web-prod.net/web\n"})
+    found = [
+        "Dockerfile:3:6: FLY105 [high] COPY . copies .env.prod, a dotenv file with credentials "
+        "(DATABASE_URL), into the image: .dockerignore does not exclude it; fly deploy sends "
+        "the whole directory, untracked files too. Add /.env.prod to .dockerignore and pass "
+        "its values with fly secrets set (run time) or fly deploy --build-secret (build time)"
+    ]
+    assert check(capsys, ".") == (1, found)
+    assert check(capsys, "Dockerfile") == (1, found)
+    assert check(capsys, ".") == (1, found)  # from the cache
+    write(repo, {".dockerignore": ".git\n.env*\n"})
+    assert check(capsys, ".") == (0, [])
+    assert check(capsys, "Dockerfile") == (0, [])

@@ -131,6 +131,7 @@ class Gatherer:
             self.by_reads.setdefault(producer.reads, []).append(producer)
         self.inventory = inventory
         self._python: dict[str, list[Listed]] | None = None
+        self._named: list[Listed] | None = None
         self.dockerfiles = {
             a.dockerfile for a in (*repository.apps, *repository.solo) if a.dockerfile
         }
@@ -152,10 +153,22 @@ class Gatherer:
                     self._python.setdefault(owners[0].inside, []).append(listed)
         return self._python.get(app.inside, [])
 
+    def _named_in(self, app: App) -> list[Listed]:
+        """The files of ``app``'s whole build context that a producer reads by name."""
+        named = self.by_reads.get(fact_kinds.NAMED)
+        if not named:
+            return []
+        if self._named is None:
+            wanted = _wanted(tuple(sorted({n for p in named for n in p.names})))
+            self._named = self.inventory.named(wanted)
+        return [f for f in self._named if f.resolved.startswith(app.inside)]
+
     def app(self, app: App) -> None:
         """The facts of the files ``app`` ships and of its Dockerfile."""
         shipped = self._python_of(app)
         for listed in shipped:
+            self.file(listed.resolved, listed.path)
+        for listed in self._named_in(app):
             self.file(listed.resolved, listed.path)
         for relative in sorted(
             {path for p in self.by_reads.get(fact_kinds.TEXT, []) for path in p.paths}
@@ -203,6 +216,7 @@ class Gatherer:
             return
         self.done.add(resolved)
         repository = self.repository
+        named: list[Producer] = []  # producers that read it by its name
         if resolved in self.dockerfiles:
             producers, kind, dockerfile = (
                 self.by_reads.get(fact_kinds.DOCKERFILE, []),
@@ -224,11 +238,17 @@ class Gatherer:
                 if any(_names(a.context, r, resolved) for a in every for r in p.paths)
                 or any(_names(repository.root, r, resolved) for r in p.everywhere)
             ]  # fmt: skip
+            name = os.path.basename(resolved).lower()
+            named = [
+                p for p in self.by_reads.get(fact_kinds.NAMED, [])
+                if any(fnmatch.fnmatchcase(name, pattern) for pattern in p.names)
+            ]  # fmt: skip
+            producers += named
             kind, dockerfile = None, False
         observed.note(resolved)
         if producers and os.path.isfile(resolved):
             rows = _facts_of(path or resolved, resolved, kind, self.files, producers, self.salt)
-            repository.add_facts(resolved, self.display(resolved), rows, dockerfile)
+            repository.add_facts(resolved, self.display(resolved), rows, dockerfile, bool(named))
 
 
 def _expand(context: str, relative: str) -> list[str]:
@@ -287,6 +307,15 @@ def _facts_of(
 
 
 @functools.cache
+def _wanted(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a file name matches one of the lower-case shell ``patterns``, in any case."""
+    import re
+
+    regex = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+    return lambda name: regex.match(name.lower()) is not None
+
+
+@functools.cache
 def _facts_key(salt: str, names: tuple[str, ...]) -> str:
     """The key of the facts that producers of these names find in a file (one per run and
     set of producers, not one per file)."""
@@ -298,12 +327,22 @@ def _produce(
 ) -> dict[str, list[tuple]]:
     assert file.content is not None
     source = reading.decode(path, kind or FileKind.PYTHON, file.content)
-    if isinstance(source, Diagnostic):
-        return {}
+    named = [p for p in producers if p.reads == fact_kinds.NAMED]
+    found: dict[str, list[tuple]] = {}
+    if named:
+        # Read by name, whatever is in them: a binary key file has rows too (text None).
+        text = None if isinstance(source, Diagnostic) else source.text
+        for producer in named:
+            rows = producer.produce(text, path.name)
+            if rows:
+                found.setdefault(producer.name, []).extend(rows)
+        producers = [p for p in producers if p.reads != fact_kinds.NAMED]
+    if isinstance(source, Diagnostic) or not producers:
+        return found
     lower = source.text.lower()
     chosen = [p for p in producers if p.worth(lower)]
     if not chosen:
-        return {}
+        return found
     if chosen[0].reads == fact_kinds.PYTHON:
         from flylint.files import python
 
@@ -313,7 +352,7 @@ def _produce(
             except (reading.Unreadable, RecursionError):
                 return {}
             return _rows(parsed, chosen)
-    return _rows(source.text, chosen)
+    return {**found, **_rows(source.text, chosen)}
 
 
 def python_rows(module: PythonModule | Diagnostic | None, producers: list[Producer]) -> dict:

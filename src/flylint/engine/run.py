@@ -507,7 +507,8 @@ def lint(
             continue
         try:
             file = files.get(target.path, target.resolved, status=target.status)
-            key = session.result_key(target, root, settings)
+            facts = _dockerfile_facts(session.repositories[root], target)
+            key = session.result_key(target, root, settings, *facts)
             result = session.cached(target, file, key, root)
             if result is None:
                 file = files.get(target.path, target.resolved, content=True)
@@ -662,12 +663,22 @@ def _lint_fly_toml(
     return result
 
 
-def _facts_used(repository: Repository, app: App | None) -> list[str]:
-    """The facts a config's result depends on: its app's, and every app's of a shared
-    fact, in a form that does not depend on the working directory."""
+def _dockerfile_facts(repository: Repository, target: Target) -> list[str]:
+    """The facts a Dockerfile's result depends on: those of each app building with it."""
+    if target.kind is not FileKind.DOCKERFILE:
+        return []
+    apps = repository.building(target.resolved)
+    return [part for app in apps for part in _facts_used(repository, app, FileKind.DOCKERFILE)]
+
+
+def _facts_used(
+    repository: Repository, app: App | None, kind: FileKind = FileKind.FLY_TOML
+) -> list[str]:
+    """The facts the result of a file of ``kind`` of ``app`` depends on: its app's, and
+    every app's of a shared fact, in a form that does not depend on the working directory."""
     if app is None:
         return []
-    producers = selection.producers_for(FileKind.FLY_TOML)
+    producers = selection.producers_for(kind)
     names = sorted({p.name for p in producers})
     shared = {p.name for p in producers if p.shared}
     root = repository.root

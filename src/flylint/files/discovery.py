@@ -27,6 +27,8 @@ def classify(name: str) -> FileKind | None:
     if name.endswith(".py"):
         return FileKind.PYTHON
     lower = name.lower()
+    if lower.endswith(".dockerignore"):
+        return None  # Dockerfile.dockerignore: the ignore-file of the Dockerfile beside it
     if (
         lower in ("dockerfile", "containerfile")
         or lower.startswith("dockerfile.")

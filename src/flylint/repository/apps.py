@@ -152,6 +152,7 @@ class Repository:
         "_gather_file",
         "_gathered",
         "_memo",
+        "_named",
         "_owners",
         "_shared",
         "apps",
@@ -183,6 +184,9 @@ class Repository:
         self._facts_by_context: dict[str, list[str]] = {}
         # Files read for every app (the repository's docs and CI workflows).
         self._shared: set[str] = set()
+        # Files read by their names: every app whose build context holds one has its facts
+        # (a COPY . . of the root copies the directories of the apps below it too).
+        self._named: set[str] = set()
         # facts() by (app, fact name), and values derived from them (``derived``), until a
         # file's facts are added.
         self._memo: dict[tuple[str, ...], Any] = {}
@@ -233,14 +237,21 @@ class Repository:
         return sorted((a for a in self.apps if a.dockerfile == resolved), key=_rank)
 
     def add_facts(
-        self, resolved: str, path: Path, rows: dict[str, list[tuple]], dockerfile: bool
+        self,
+        resolved: str,
+        path: Path,
+        rows: dict[str, list[tuple]],
+        dockerfile: bool,
+        named: bool = False,
     ) -> None:
         """The rows of each fact the file at ``resolved`` (``path`` for outputs) holds;
         ``dockerfile``: read as the Dockerfile of the apps that build with it, not as code
-        they ship."""
+        they ship; ``named``: read by its name, a fact of every build context holding it."""
         if rows:
             self._memo.clear()
-            if resolved not in self._facts and not dockerfile:
+            if named:
+                self._named.add(resolved)
+            elif resolved not in self._facts and not dockerfile:
                 owners = self.owners(resolved)
                 context = owners[0].inside if owners else ""  # "": shipped by solo apps only
                 self._facts_by_context.setdefault(context, []).append(resolved)
@@ -280,7 +291,13 @@ class Repository:
             ]
         else:
             shipped = self._facts_by_context.get(app.inside, [])
-        candidates = sorted({*shipped, *(r for r in self._shared if r in self._facts)})
+        candidates = sorted(
+            {
+                *shipped,
+                *(r for r in self._shared if r in self._facts),
+                *(r for r in self._named if r.startswith(app.inside)),
+            }
+        )
         if app.dockerfile in self._facts and self._facts[app.dockerfile][2]:
             candidates = sorted([*candidates, app.dockerfile])
         found = []

@@ -18,6 +18,8 @@ from flylint.support.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from flylint.support.gitignore import GitIgnore
 
 # Never worth walking: VCS internals, dependency trees and caches (as ruff and ripgrep do).
@@ -32,24 +34,36 @@ class Listed(Record):
 
     __slots__ = ("kind", "path", "relative", "resolved")
 
-    def __init__(self, path: str, resolved: str, relative: str, kind: FileKind) -> None:
+    def __init__(self, path: str, resolved: str, relative: str, kind: FileKind | None) -> None:
         self.path = path  # where the walk found it: the root joined with ``relative``
         self.resolved = resolved  # the same, or a symbolic link's target
         self.relative = relative  # to the root, with ``/``
-        self.kind = kind
+        self.kind = kind  # None: a file a fact reads by its name (``Inventory.named``)
 
 
 class Inventory:
-    __slots__ = ("files", "nested", "root", "unreadable")
+    __slots__ = ("files", "nested", "others", "root", "unreadable")
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.files: list[Listed] = []
+        # The walk's other files (path, whether a symbolic link), .gitignore'd ones too:
+        # ``fly deploy`` sends them (a build context's .env files, keys, .dockerignore).
+        self.others: list[tuple[str, bool]] = []
         self.nested: list[str] = []  # repositories of their own below the root
         self.unreadable: list[tuple[str, str]] = []  # directories not read, and why
 
     def of_kind(self, kind: FileKind) -> list[Listed]:
         return [f for f in self.files if f.kind is kind]
+
+    def named(self, wanted: Callable[[str], bool]) -> list[Listed]:
+        """The walk's other files whose names are ``wanted``. A directory .gitignore
+        excludes is not walked, so its files are not among them."""
+        found = Inventory(self.root)
+        for path, is_link in self.others:
+            if wanted(os.path.basename(path)):
+                _list(found, path, is_link, None)
+        return found.files
 
 
 class Ignores:
@@ -129,6 +143,7 @@ def take(root: str, recursive: bool = True) -> Inventory:
                 continue
             kind = classify(name)
             if kind is None:
+                inventory.others.append((entry.path, entry.is_symlink()))
                 continue
             if ignores.ignored(entry.path, False, chain):
                 ignored_any = True
@@ -141,7 +156,7 @@ def take(root: str, recursive: bool = True) -> Inventory:
     return inventory
 
 
-def _list(inventory: Inventory, path: str, is_link: bool, kind: FileKind) -> None:
+def _list(inventory: Inventory, path: str, is_link: bool, kind: FileKind | None) -> None:
     inside = os.path.join(inventory.root, "")
     resolved = path
     if is_link:

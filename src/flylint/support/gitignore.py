@@ -525,3 +525,15 @@ class GitIgnore:
             for end in pattern.prefixes(names, is_dir):
                 verdicts[end] = not pattern.negated
         return any(verdicts.values())
+
+
+def path_glob(pattern: str) -> Callable[[str], bool] | None:
+    """A glob of a path from a root (``*`` and ``?`` within a name, ``**`` across names),
+    read as an anchored .gitignore pattern, as a test of whether it matches a relative path
+    or one of the directories above it; None for a pattern that can match nothing. (Docker
+    reads .dockerignore patterns so: flylint.support.dockerignore.)"""
+    try:
+        glob = _Pattern(b"/" + _encode(pattern.strip("/")))
+    except _Unmatchable:
+        return None
+    return lambda path: bool(glob.prefixes(_encode(path).split(b"/"), False))
