@@ -156,7 +156,7 @@ def _context_names() -> tuple[str, ...]:
 def _secret_file_rows(text: str | None, name: str) -> list[tuple]:
     """(what its content holds, the keys holding credentials) of a file named like a secret
     or worth sniffing; nothing for a sniffed file that holds none (a package.json)."""
-    kind, keys = secret_files.sniff(text)
+    kind, keys = secret_files.sniff(text, name)
     if not kind and not _named_secret(name):
         return []
     return [(kind, *keys)]

@@ -29,20 +29,32 @@ _SETTING = Regex(
 _NETRC_PASSWORD = Regex(r"(?:^|\s)password\s+(\S+)")
 
 
-def sniff(text: str | None) -> tuple[str, tuple[str, ...]]:
-    """The kind of secret ``text`` holds ("" when none is seen) and the keys that hold
-    credentials (for CREDENTIALS)."""
+# Files of settings, read line by line for credentials; any other file is looked at for
+# a key only (a JSON data file of thousands of lines is no settings file).
+_SETTINGS_FILES = Regex(
+    r"(?:\.env(?:\..*)?|.*\.env|\.npmrc|\.pypirc|\.netrc|\.git-credentials|credentials"
+    r"|config|.*kubeconfig.*)"
+)
+# A settings file holds few lines: read that many at most.
+_SETTINGS_LINES = 2000
+
+
+def sniff(text: str | None, name: str) -> tuple[str, tuple[str, ...]]:
+    """The kind of secret ``text`` (of a file called ``name``) holds ("" when none is
+    seen) and the keys that hold credentials (for CREDENTIALS)."""
     if not text:
         return "", ()
-    from flylint.detectors import secrets  # only when a file is read, not on a warm run
-
     text = text[:_READ_CHARS]
     if _SERVICE_ACCOUNT.search(text) and _PRIVATE_KEY_FIELD.search(text):
         return SERVICE_ACCOUNT, ()
     if _PEM_PRIVATE_KEY.search(text):
         return PRIVATE_KEY, ()
+    if not _SETTINGS_FILES.fullmatch(name.lower()):
+        return "", ()
+    from flylint.detectors import secrets  # only when a settings file is read
+
     keys = []
-    for line in text.splitlines():
+    for line in text.splitlines()[:_SETTINGS_LINES]:
         if line.lstrip().startswith(("#", ";", "//", "[")) and "=" not in line:
             continue
         setting = _SETTING.match(line)

@@ -163,13 +163,23 @@ class Gatherer:
             self._named = self.inventory.named(wanted)
         return [f for f in self._named if f.resolved.startswith(app.inside)]
 
-    def app(self, app: App) -> None:
-        """The facts of the files ``app`` ships and of its Dockerfile."""
-        shipped = self._python_of(app)
-        for listed in shipped:
-            self.file(listed.resolved, listed.path)
-        for listed in self._named_in(app):
-            self.file(listed.resolved, listed.path)
+    def app(self, app: App, name: str) -> None:
+        """The facts of the files of ``app`` that hold the fact ``name``: of the kinds its
+        producers read (a Dockerfile's facts about the build context parse no Python)."""
+        reads = {kind for kind, producers in self.by_reads.items()
+                 if any(p.name == name for p in producers)}  # fmt: skip
+        if fact_kinds.PYTHON in reads:
+            for listed in self._python_of(app):
+                self.file(listed.resolved, listed.path)
+        if fact_kinds.NAMED in reads:
+            for listed in self._named_in(app):
+                self.file(listed.resolved, listed.path)
+        if fact_kinds.TEXT in reads:
+            self._text_of(app)
+        if fact_kinds.DOCKERFILE in reads and app.dockerfile:
+            self.file(app.dockerfile, app.dockerfile)
+
+    def _text_of(self, app: App) -> None:
         for relative in sorted(
             {path for p in self.by_reads.get(fact_kinds.TEXT, []) for path in p.paths}
         ):
@@ -184,8 +194,6 @@ class Gatherer:
                 if os.path.realpath(path).startswith(self.inside) and os.path.isfile(path):
                     self.file(path, path)
                     self.repository.share(path)
-        if app.dockerfile:
-            self.file(app.dockerfile, app.dockerfile)
 
     def wants(self, resolved: str, file: File) -> bool:
         """Whether the facts of the Python file at ``resolved``, about to be linted, are

@@ -191,13 +191,15 @@ class Repository:
         # file's facts are added.
         self._memo: dict[tuple[str, ...], Any] = {}
         # Who adds facts when they are first needed (the engine); the apps already done.
-        self._gather_app: Callable[[App], None] | None = None
+        self._gather_app: Callable[[App, str], None] | None = None
         self._gather_file: Callable[[str], None] | None = None
-        self._gathered: set[str] = set()
+        self._gathered: set[tuple[str, str]] = set()
 
-    def gather_with(self, for_app: Callable[[App], None], for_file: Callable[[str], None]) -> None:
-        """Facts are added by ``for_app`` (the facts of an app's files) and ``for_file``
-        (those of one file) when first asked for."""
+    def gather_with(
+        self, for_app: Callable[[App, str], None], for_file: Callable[[str], None]
+    ) -> None:
+        """Facts are added by ``for_app`` (the files of an app that hold a fact) and
+        ``for_file`` (those of one file) when first asked for."""
         self._gather_app, self._gather_file = for_app, for_file
 
     def app_named(self, name: str) -> App | None:
@@ -279,9 +281,9 @@ class Repository:
     def facts(self, app: App, name: str) -> list[Fact]:
         """Every row of the fact ``name`` in the files ``app`` ships and its Dockerfile, in
         path order."""
-        if self._gather_app is not None and app.resolved not in self._gathered:
-            self._gathered.add(app.resolved)
-            self._gather_app(app)
+        if self._gather_app is not None and (app.resolved, name) not in self._gathered:
+            self._gathered.add((app.resolved, name))
+            self._gather_app(app, name)
         memo = self._memo.get((app.resolved, name))
         if memo is not None:
             return memo
