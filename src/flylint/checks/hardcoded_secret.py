@@ -19,6 +19,14 @@ from flylint.files.python import arguments, calls_catalog
 from flylint.support.lazy_regex import Regex
 
 _NAME = Regex(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+# A dict with one of these keys and none of the next describes a user account.
+_ACCOUNT_KEYS = frozenset({"email", "username", "user_name", "login", "full_name", "role"})
+_SERVICE_KEYS = frozenset(
+    {"host", "hostname", "server", "url", "uri", "dsn", "endpoint", "port", "database", "db"}
+)
+# What find_secret calls a password-looking value under a password name (a token's
+# format is a credential in any record).
+_PASSWORD_KIND = "password"
 _TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
 # A default signing key that says it is for development only.
 _DEVELOPMENT = Regex(r"insecure|(?<![a-z])(?:dev|development|local|debug)(?![a-z])", re.I)
@@ -71,10 +79,17 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
     for node in module.nodes(ast.keyword):
         if node.arg is not None:
             named[node.value] = node.arg
+    # The literals of records of a user account ({"email": ..., "password": ...}): a seed
+    # or test user a script creates or logs in as, not a credential of a service.
+    accounts: set[ast.AST] = set()
     for node in module.nodes(ast.Dict):
+        keys = set()
         for key, value in zip(node.keys, node.values, strict=True):
             if key is not None and (text := module.string(key)) is not None:
                 named[value] = text
+                keys.add(text.lower())
+        if keys & _ACCOUNT_KEYS and not keys & _SERVICE_KEYS:
+            accounts.update(node.values)
     readers = set(calls_catalog()["environment"]["readers"])
     signing_names, signing_calls = signing_key_names(), signing_functions()
     # A signing key's literal -> (what holds it, whether it is an environment read's
@@ -136,13 +151,18 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
         if name is not None and (not _NAME.match(name) or find_secret(None, name)):
             name = None  # a dict key or subscript that is no name: a sentence, a token
         holder = f"{name} holds" if name else "this string is"
+        account = literal in accounts and match.kind == _PASSWORD_KIND
         yield ctx.diagnostic(
             "FLY106",
             module.span(literal),
-            f"{holder} a hardcoded credential ({match.kind}, {match.masked}): read it from "
-            f"the environment and set it with fly secrets set {(name or 'NAME').upper()}=...",
+            f"{holder} a hardcoded credential ({match.kind}, {match.masked})"
+            + (", the password of a user account the code creates or signs in as (a seed "
+               "or test user?)" if account else "")
+            + f": read it from the environment and set it with fly secrets set "
+            f"{(name or 'NAME').upper()}=...",
             f"{name or match.kind}:{match.masked}",
-        )
+            "low" if account else None,
+        )  # fmt: skip
 
 
 def _signing_finding(

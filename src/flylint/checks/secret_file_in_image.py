@@ -306,9 +306,16 @@ def _judged(copied: _Copied) -> tuple[str | None, tuple[str, ...], str]:
     else:
         return None, (), ""
     confidence = "high" if content else "medium"
-    if _NOT_LIVE.intersection(copied.relative.lower().split("/")[:-1]):
-        confidence = "low"
+    parts = copied.relative.lower().split("/")
+    if _NOT_LIVE.intersection(parts[:-1]) or _template(parts[-1]):
+        confidence = "low"  # a test key; a template's values are meant as examples
     return kind, tuple(keys), confidence
+
+
+def _template(name: str) -> bool:
+    """A committed dotenv template (.env.example, .env.sample): values to copy, not use."""
+    prefix, templates, _, _ = _catalog()
+    return name.startswith(prefix + ".") and name[len(prefix) + 1 :] in templates
 
 
 def _finding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flylint.checks.context import FlyTomlContext
-from flylint.detectors.secrets import SecretMatch, find_secret
+from flylint.detectors.secrets import SecretMatch, setting_secret
 from flylint.diagnostics import Diagnostic
 
 
@@ -26,5 +26,5 @@ def check_fly_toml(ctx: FlyTomlContext) -> Iterator[Diagnostic]:
 def table_secrets(ctx: FlyTomlContext, *table: str) -> Iterator[tuple[str, SecretMatch]]:
     """(key, what it holds) for each credential in a fly.toml table of string values."""
     for key, value in ctx.config.table(*table).items():
-        if isinstance(value, str) and (match := find_secret(key, value)) is not None:
+        if isinstance(value, str) and (match := setting_secret(key, value)) is not None:
             yield key, match

@@ -60,7 +60,7 @@ def sniff(text: str | None, name: str) -> tuple[str, tuple[str, ...]]:
         setting = _SETTING.match(line)
         if setting is not None:
             key, value = setting.group(1), _unquoted(setting.group(2))
-            if value and secrets.find_secret(key.rsplit(":", 1)[-1], value) is not None:
+            if value and secrets.setting_secret(key.rsplit(":", 1)[-1], value) is not None:
                 keys.append(key)
             continue
         password = _NETRC_PASSWORD.search(line)

@@ -427,6 +427,16 @@ def signing_key(value: str) -> SecretMatch | None:
     return SecretMatch("signing key", mask(text))
 
 
+def setting_secret(key: str, value: str) -> SecretMatch | None:
+    """A credential held by a setting (a fly.toml ``[env]`` or dotenv key): what
+    ``find_secret`` finds, or the value of a framework's signing key (``SECRET_KEY``,
+    ``JWT_SECRET``) whatever its form, unless a placeholder."""
+    found = find_secret(key, value)
+    if found is None and key.upper() in signing_key_names():
+        found = signing_key(value)
+    return found
+
+
 def find_secret(key: str | None, value: str) -> SecretMatch | None:
     """Whether ``value``, held by ``key`` (an env var, ARG, variable or keyword name, or
     None), is a credential. Only ``SecretMatch.masked`` of the value may be shown; from
