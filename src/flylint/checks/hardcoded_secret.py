@@ -29,7 +29,9 @@ _SERVICE_KEYS = frozenset(
 _PASSWORD_KIND = "password"
 _TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
 # A default signing key that says it is for development only.
-_DEVELOPMENT = Regex(r"insecure|(?<![a-z])(?:dev|development|local|debug)(?![a-z])", re.I)
+_DEVELOPMENT = Regex(
+    r"insecure|(?<![a-z])(?:dev|development|local|debug|test|testing)(?![a-z])", re.I
+)
 
 
 def _is_test_file(path: Path) -> bool:
@@ -95,6 +97,10 @@ def check_python(ctx: PythonContext) -> Iterator[Diagnostic]:
     # A signing key's literal -> (what holds it, whether it is an environment read's
     # default, which production may override).
     signing: dict[ast.AST, tuple[str, bool]] = {}
+    # A settings class's field is read from the environment: its default is one too.
+    for _, field, default, _ in module.settings_fields():
+        if default is not None and field.upper() in signing_names:
+            signing[default] = (field, True)
     for node in module.nodes(ast.Call):
         names = module.names(node.func)
         if names & readers:

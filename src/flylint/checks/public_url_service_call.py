@@ -95,12 +95,6 @@ def _constant(module: PythonModule, node: object) -> str | None:
     return None
 
 
-# Bases of classes whose fields are settings read from the environment.
-_SETTINGS_BASES = frozenset(
-    {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "BaseSettings"}
-)
-
-
 def _settings_fields(
     ctx: PythonContext,
 ) -> Iterator[tuple[tuple[str, str], tuple[Span, str, str, str]]]:
@@ -108,54 +102,30 @@ def _settings_fields(
     default is another app's public URL under a service-address name: each is an
     environment setting like FLY402's, the address its clients call when nothing
     overrides it. ((app, field), (span, message, anchor, confidence))."""
-    import ast
-
     module = ctx.module
-    settings: set[str] = set()  # the module's settings classes, subclasses included
-    classes = module.nodes(ast.ClassDef)
-    grew = True
-    while grew:
-        grew = False
-        for cls in classes:
-            if cls.name not in settings and any(
-                module.names(base) & _SETTINGS_BASES
-                or (isinstance(base, ast.Name) and base.id in settings)
-                for base in cls.bases
-            ):
-                settings.add(cls.name)
-                grew = True
-    for cls in classes:
-        if cls.name not in settings:
+    for class_name, name, default, statement in module.settings_fields():
+        value = module.string(default) if default is not None else None
+        if not value or not addresses.is_service_address_key(name):
             continue
-        for statement in cls.body:
-            if type(statement) is not ast.AnnAssign or type(statement.target) is not ast.Name:
+        for found in addresses.fly_dev_targets(value):
+            if ctx.is_own(found.app):
                 continue
-            default = statement.value
-            if type(default) is ast.Call:
-                default = module.field_default(default)
-            value = module.string(default)
-            name = statement.target.id
-            if not value or not addresses.is_service_address_key(name):
-                continue
-            for found in addresses.fly_dev_targets(value):
-                if ctx.is_own(found.app):
-                    continue
-                other = ctx.repository.app_named(found.app)
-                private = addresses.private_address(
-                    found.app,
-                    other.internal_port if other else None,
-                    found.scheme,
-                    other.stops if other else False,
-                )
-                message = (
-                    f"{cls.name}.{name} defaults to {found.app}'s public URL, which the app's "
-                    f"calls use unless the environment overrides it: use {private} instead of "
-                    f"{found.public_url} ({addresses.ownership(found.app, bool(other))})"
-                )
-                span = module.span(default if default is not None else statement)
-                confidence = "high" if other else "medium"
-                yield (found.app, name), (span, message, f"{cls.name}.{name}", confidence)
-                break
+            other = ctx.repository.app_named(found.app)
+            private = addresses.private_address(
+                found.app,
+                other.internal_port if other else None,
+                found.scheme,
+                other.stops if other else False,
+            )
+            message = (
+                f"{class_name}.{name} defaults to {found.app}'s public URL, which the app's "
+                f"calls use unless the environment overrides it: use {private} instead of "
+                f"{found.public_url} ({addresses.ownership(found.app, bool(other))})"
+            )
+            span = module.span(default if default is not None else statement)
+            confidence = "high" if other else "medium"
+            yield (found.app, name), (span, message, f"{class_name}.{name}", confidence)
+            break
 
 
 def _field(module: PythonModule, node: object, fields: set[str], depth: int = 0) -> str | None:

@@ -84,11 +84,9 @@ def secret_file_kind(source: str) -> str | None:
 
 
 def _kind(path: str) -> str | None:
-    prefix, templates, anything, kinds = _catalog()
+    prefix, _, anything, kinds = _catalog()
     name = path.rsplit("/", 1)[-1]
-    if name == prefix or (
-        name.startswith(prefix + ".") and name[len(prefix) + 1 :] not in templates
-    ):
+    if name == prefix or (name.startswith(prefix + ".") and not _template(name)):
         return "a dotenv file"
     if not anything.match(path, name):
         return None
@@ -178,8 +176,8 @@ FACTS = (
 
 # A path segment that says a file is not the app's own secret: a test key, an example.
 _NOT_LIVE = frozenset(
-    {"test", "tests", "testdata", "fixtures", "spec", "example", "examples", "sample", "samples",
-     "demo", "docs", "mock", "mocks"}
+    {"test", "tests", "testing", "testdata", "fixtures", "spec", "example", "examples", "sample",
+     "samples", "demo", "docs", "mock", "mocks", "ci"}
 )  # fmt: skip
 
 
@@ -307,15 +305,26 @@ def _judged(copied: _Copied) -> tuple[str | None, tuple[str, ...], str]:
         return None, (), ""
     confidence = "high" if content else "medium"
     parts = copied.relative.lower().split("/")
-    if _NOT_LIVE.intersection(parts[:-1]) or _template(parts[-1]):
-        confidence = "low"  # a test key; a template's values are meant as examples
+    if (
+        _NOT_LIVE.intersection(parts[:-1])
+        or _template(parts[-1])
+        or _NOT_LIVE.intersection(_dotenv_suffixes(parts[-1]))
+    ):
+        confidence = "low"  # a test key, a test environment; a template's values are examples
     return kind, tuple(keys), confidence
 
 
 def _template(name: str) -> bool:
-    """A committed dotenv template (.env.example, .env.sample): values to copy, not use."""
-    prefix, templates, _, _ = _catalog()
-    return name.startswith(prefix + ".") and name[len(prefix) + 1 :] in templates
+    """A committed dotenv template (.env.example, .env.production.sample): values to copy,
+    not use."""
+    return not _catalog()[1].isdisjoint(_dotenv_suffixes(name))
+
+
+def _dotenv_suffixes(name: str) -> list[str]:
+    """The parts of a dotenv file's name after ".env" (.env.production.local: production,
+    local); none for other names."""
+    prefix = _catalog()[0]
+    return name[len(prefix) + 1 :].split(".") if name.startswith(prefix + ".") else []
 
 
 def _finding(

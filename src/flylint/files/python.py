@@ -237,6 +237,34 @@ class PythonModule:
                         add(("attr", target.id), value)
         return found
 
+    def settings_fields(self) -> Iterator[tuple[str, str, ast.expr | None, ast.AnnAssign]]:
+        """(class, name, default, statement) of each field of the module's settings classes
+        (pydantic ``BaseSettings``, subclasses included): values the environment sets, the
+        default applying when it does not (``Field(default=...)`` read through)."""
+        classes = self.nodes(ast.ClassDef)
+        settings: set[str] = set()
+        grew = True
+        while grew:
+            grew = False
+            for cls in classes:
+                if cls.name not in settings and any(
+                    self.names(base) & _SETTINGS_BASES
+                    or (type(base) is ast.Name and base.id in settings)
+                    for base in cls.bases
+                ):
+                    settings.add(cls.name)
+                    grew = True
+        for cls in classes:
+            if cls.name not in settings:
+                continue
+            for statement in cls.body:
+                if type(statement) is not ast.AnnAssign or type(statement.target) is not ast.Name:
+                    continue
+                default = statement.value
+                if type(default) is ast.Call:
+                    default = self.field_default(default)
+                yield cls.name, statement.target.id, default, statement
+
     def field_default(self, call: ast.Call) -> ast.expr | None:
         """A class field's value: the default of ``Field(default=...)`` or ``Field("...")``
         (pydantic, dataclasses), else the call itself."""
@@ -298,6 +326,10 @@ class PythonModule:
 
 
 # Objects of settings read as fields (settings.billing_url, app_config.api_url).
+# Bases of classes whose fields are settings read from the environment.
+_SETTINGS_BASES = frozenset(
+    {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "BaseSettings"}
+)
 _SETTINGS_NAMES = ("settings", "config", "conf", "cfg", "configuration")
 # Calls that declare a class field with a default: pydantic's and dataclasses'.
 _FIELD_FACTORIES = frozenset(
