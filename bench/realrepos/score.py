@@ -5,7 +5,9 @@
 DIR holds the snapshots (``snapshots.py DIR``). flylint runs at each repository's root as a
 user runs it, ``flylint check --format json .``, once with default options and once with
 ``--min-confidence low``; every finding is matched by (rule, path, line) to the verdicts
-in ``judgements/OWNER+NAME.toml`` (TP, FP, UNSURE; and the known misses). Per rule:
+in ``judgements/OWNER+NAME.toml`` (TP, FP, UNSURE; and the known misses); where one line
+holds several findings of a rule (FLY105: one per secret file a COPY . . takes), a
+verdict's ``subject`` names the one it judges, a text of its message. Per rule:
 precision = TP / (TP + FP) of what the default output shows (UNSURE left out and counted
 apart), recall = TP shown / (every TP judged + the misses). A finding no judgement names
 is listed as unjudged: judge it before trusting the figures.
@@ -47,23 +49,33 @@ class Tally:
         return self.tp / found if found else None
 
 
-def findings(flylint: str, tree: Path, low: bool) -> dict[Key, dict]:
+def findings(flylint: str, tree: Path, low: bool) -> list[dict]:
     command = [flylint, "check", "--no-cache", "--format", "json", "."]
     command += ["--min-confidence", "low"] if low else []
     done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"{tree.name}: flylint exited {done.returncode}: {done.stderr[-500:]}")
-    found = json.loads(done.stdout)["findings"]
-    return {(f["rule"], f["path"], f["line"]): f for f in found}
+    return json.loads(done.stdout)["findings"]
 
 
-def verdicts(repository: Repository) -> tuple[dict[Key, dict], list[dict]] | None:
+def _key(finding: dict) -> Key:
+    return (finding["rule"], finding["path"], finding["line"])
+
+
+def verdicts(repository: Repository) -> tuple[list[dict], list[dict]] | None:
     path = JUDGEMENTS / f"{repository.directory}.toml"
     if not path.exists():
         return None
     data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    judged = {(f["rule"], f["path"], f["line"]): f for f in data.get("finding", [])}
-    return judged, data.get("miss", [])
+    return data.get("finding", []), data.get("miss", [])
+
+
+def _verdict(finding: dict, judged: list[dict]) -> dict | None:
+    """The verdict on a finding: the one of its rule, path and line whose subject its
+    message holds, else the one with no subject."""
+    here = [j for j in judged if (j["rule"], j["path"], j["line"]) == _key(finding)]
+    named = [j for j in here if "subject" in j and j["subject"] in finding["message"]]
+    return (named or [j for j in here if "subject" not in j] or [None])[0]
 
 
 def score(trees: Path, flylint: str) -> tuple[dict[str, Tally], list[str], list[str]]:
@@ -75,19 +87,21 @@ def score(trees: Path, flylint: str) -> tuple[dict[str, Tally], list[str], list[
         if not (tree / ".git").exists() or judged is None:
             stale.append(f"{repository.name}: not materialized or not judged")
             continue
-        verdict_of, misses = judged
-        shown = findings(flylint, tree, low=False)
-        every = findings(flylint, tree, low=True)
-        for key, finding in every.items():
-            verdict = verdict_of.get(key)
+        judged_here, misses = judged
+        shown = {(*_key(f), f["message"]) for f in findings(flylint, tree, low=False)}
+        used = set()
+        for finding in findings(flylint, tree, low=True):
+            verdict = _verdict(finding, judged_here)
             if verdict is None:
                 unjudged.append(
-                    f"{repository.name}: {key[1]}:{key[2]} {key[0]} {finding['message']}"
+                    f"{repository.name}: {finding['path']}:{finding['line']} {finding['rule']} "
+                    f"{finding['message']}"
                 )
                 continue
-            tally = tallies[key[0]]
+            used.add(id(verdict))
+            tally = tallies[finding["rule"]]
             kind = verdict["verdict"]
-            if key in shown:
+            if (*_key(finding), finding["message"]) in shown:
                 if kind == "TP":
                     tally.tp += 1
                 elif kind == "FP":
@@ -99,8 +113,10 @@ def score(trees: Path, flylint: str) -> tuple[dict[str, Tally], list[str], list[
                 tally.hidden_tp += 1
             elif kind == "FP":
                 tally.hidden_fp += 1
-        for key in verdict_of.keys() - every.keys():
-            stale.append(f"{repository.name}: judged {key} no longer reported")
+        for verdict in judged_here:
+            if id(verdict) not in used:
+                key = (verdict["rule"], verdict["path"], verdict["line"])
+                stale.append(f"{repository.name}: judged {key} no longer reported")
         for miss in misses:
             tallies[miss["rule"]].missed += 1
     return tallies, unjudged, stale
@@ -151,7 +167,8 @@ def page(table_lines: list[str]) -> str:
         f"The {len(repositories)} public repositories of "
         "[`bench/realrepos/repositories.toml`](../bench/realrepos/repositories.toml) (apps "
         "deployed on Fly.io: Django, FastAPI and Flask apps, bots and workers, Fly Postgres "
-        "and Redis apps, monorepos), each checked out at its listed commit, linted at its "
+        "and Redis apps, monorepos; and, for the secret files a build context holds, Node "
+        "and Laravel apps), each checked out at its listed commit, linted at its "
         "root as a user runs it. Every finding flylint reports, with `--min-confidence low`, "
         "was judged by hand (true, false or unsure, with the evidence) and the misses found "
         "were recorded: [`bench/realrepos/judgements/`](../bench/realrepos/judgements).",
