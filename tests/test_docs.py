@@ -27,7 +27,11 @@ def test_docs_match_rule_data() -> None:
 @pytest.mark.parametrize("rule_id", list(rule_data.rules()))
 def test_rule_command_prints_the_docs_page(rule_id: str, capsys) -> None:
     assert main(["rule", rule_id.lower()]) == 0
-    assert capsys.readouterr().out == (DOCS / f"{rule_id}.md").read_text(encoding="utf-8")
+    out = capsys.readouterr().out
+    page = (DOCS / f"{rule_id}.md").read_text(encoding="utf-8")
+    # The page without its first line, the comment that says it is generated.
+    assert page.startswith("<!-- Generated") and out == page.split("\n", 1)[1]
+    assert out.startswith(f"# {rule_id}: ")
 
 
 def test_rule_command_lists_every_rule(capsys) -> None:

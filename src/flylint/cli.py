@@ -395,7 +395,9 @@ def _rule(args: argparse.Namespace) -> int:
     if info is None:
         print(f"flylint: error: unknown rule {args.rule_id!r}", file=sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(docs.rule_page(info))
+    # The page as docs/rules/ holds it, without the comment that says it is generated.
+    page = docs.rule_page(info)
+    sys.stdout.write(page.split("\n", 1)[1] if page.startswith("<!--") else page)
     return EXIT_CLEAN
 
 
