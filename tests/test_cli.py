@@ -110,6 +110,27 @@ def test_missing_path_is_an_error_but_the_rest_is_linted(tmp_path: Path, capsys)
     assert "FLY201" in out
 
 
+@pytest.mark.parametrize("form", ["text", "concise", "json"])
+def test_a_missing_path_is_no_clean_result_in_any_format(tmp_path: Path, capsys, form: str) -> None:
+    code = main(["check", "--format", form, str(tmp_path / "nope")])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert "No problems found" not in out
+    assert "nope" in out  # listed as a path not linted
+    if form == "text":
+        assert out.startswith("1 path could not be linted (below)")
+
+
+def test_a_run_with_nothing_to_lint_warns(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "README.md", "# not an app\n")
+    code, out, err = lint(capsys, str(tmp_path))
+    assert (code, out) == (0, "")
+    assert err == (
+        f"flylint: warning: nothing to lint in {tmp_path}: no Fly config, Dockerfile or "
+        "Python file\n"
+    )
+
+
 def test_unreadable_file_is_reported_and_the_run_goes_on(tmp_path: Path, capsys) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "fly.toml").symlink_to(tmp_path / "missing-target")

@@ -173,6 +173,7 @@ def _use_color(stream) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from flylint.diagnostics import Notice
     from flylint.engine import cache
     from flylint.engine import run as engine
     from flylint.files import reading
@@ -219,6 +220,19 @@ def _check(args: argparse.Namespace) -> int:
         # A file name, or a path a config names, may hold control characters.
         where, message = printable(str(notice.path)), printable(notice.message)
         print(f"flylint: {kind}: {where}: {message}", file=sys.stderr)
+    # A path that does not exist is a path not linted, in every output: no format says
+    # "no problems" of a run that fails for it.
+    run.report.notices += [
+        Notice(missing, "no such file or directory", error=True) for missing in run.missing
+    ]
+    if not run.report.files_checked and not run.report.notices:
+        # As ruff warns: a run that lints nothing is usually a mistaken path or exclude.
+        named = ", ".join(printable(str(p)) for p in args.paths) or "."
+        print(
+            f"flylint: warning: nothing to lint in {named}: no Fly config, Dockerfile or "
+            "Python file",
+            file=sys.stderr,
+        )
 
     cwd = Path.cwd()
     git = Roots().git_root(str(cwd))

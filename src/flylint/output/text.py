@@ -69,6 +69,11 @@ def render(report: Report, options: OutputOptions) -> str:
             f"{_plural(files, 'file')} ({checked} checked)."
         )
         out.append(paint(summary, "bold"))
+    elif any(notice.error for notice in report.notices):
+        failed = _plural(sum(notice.error for notice in report.notices), "path")
+        out.append(
+            f"{failed} could not be linted (below); nothing found in the rest ({checked} checked)."
+        )
     elif report.notices:
         out.append(f"No problems found in what was checked ({checked}).")
     else:
