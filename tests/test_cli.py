@@ -181,3 +181,34 @@ def test_module_entry_point_and_version() -> None:
 def test_bad_usage_exits_2(capsys) -> None:
     assert main(["check", "--format", "xml"]) == 2
     assert main([]) == 2
+
+
+def test_statistics_count_each_rules_findings_most_first(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "fly.toml", 'app = "web"\n' + INSECURE + "  color = 1\n  colour = 2\n")
+    code = main(["check", "--statistics", str(tmp_path)])
+    assert code == 1
+    assert capsys.readouterr().out == (
+        "    2\tFLY001\t    unknown-key\n"
+        "    1\tFLY201\t[-] https-not-forced\n"
+        "    1\tFLY202\t[-] hsts-missing\n"
+    )
+
+
+def test_quiet_prints_the_findings_without_the_summary(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "fly.toml", 'app = "web"\n' + INSECURE)
+    assert main(["check", "-q", "--select", "FLY201", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FLY201" in out and "Found" not in out and out.endswith("confidence]\n")
+    assert main(["check", "-q", str(tmp_path / "fly.toml"), "--select", "FLY003"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_exit_non_zero_on_fix(tmp_path: Path, capsys) -> None:
+    config = 'app = "web"\n[http_service]\n  internal_port = "8080"\n  force_https = true\n'
+    write(tmp_path / "fly.toml", config)
+    args = ["--fix", "--select", "FLY002", str(tmp_path)]
+    assert lint(capsys, *args)[0] == 0  # fixed: nothing remains
+    write(tmp_path / "fly.toml", config)
+    assert lint(capsys, "--exit-non-zero-on-fix", *args)[0] == 1
+    assert "internal_port = 8080" in (tmp_path / "fly.toml").read_text(encoding="utf-8")
+    assert lint(capsys, "--exit-non-zero-on-fix", *args)[0] == 0  # nothing left to fix

@@ -109,6 +109,23 @@ def _parser() -> argparse.ArgumentParser:
         "the deployed app does; see each rule's page)",
     )
     check.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="with --fix, exit 1 when a fix was applied, even if no finding remains",
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print how many findings each rule has, most first, instead of the findings",
+    )
+    check.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print the findings only (the text format without its summary), and no "
+        "warning that nothing was linted",
+    )
+    check.add_argument(
         "--diff",
         action="store_true",
         help="print the fixes as unified diffs, safe then unsafe, each marked; write "
@@ -194,6 +211,7 @@ def _check(args: argparse.Namespace) -> int:
     refusal = cache.active().refusal
     if refusal:
         print(f"flylint: warning: {printable(refusal)}", file=sys.stderr)
+    fixed = False
     if args.stdin_filename is not None:
         if args.paths:
             raise selection.UsageError("--stdin-filename lints standard input: pass no PATH")
@@ -208,6 +226,7 @@ def _check(args: argparse.Namespace) -> int:
         if args.diff:
             return _diff(run)
         if args.fix and _fix(run, args.unsafe_fixes):
+            fixed = True
             run = engine.lint(paths, options, jobs=args.jobs)
     for missing in run.missing:
         print(
@@ -225,7 +244,7 @@ def _check(args: argparse.Namespace) -> int:
     run.report.notices += [
         Notice(missing, "no such file or directory", error=True) for missing in run.missing
     ]
-    if not run.report.files_checked and not run.report.notices:
+    if not run.report.files_checked and not run.report.notices and not args.quiet:
         # As ruff warns: a run that lints nothing is usually a mistaken path or exclude.
         named = ", ".join(printable(str(p)) for p in args.paths) or "."
         print(
@@ -254,7 +273,12 @@ def _check(args: argparse.Namespace) -> int:
         report.baselined = len(hidden)
     to_file = args.output is not None
     options = OutputOptions(root=root, color=not to_file and _use_color(sys.stdout))
-    rendered = render(args.format, run.report, options)
+    if args.statistics:
+        rendered = _statistics(run.report)
+    else:
+        rendered = render(args.format, run.report, options)
+        if args.quiet and args.format == "text":
+            rendered = rendered[: rendered.rfind("\n\n") + 1] if run.report.diagnostics else ""
     if to_file:
         args.output.write_text(rendered, encoding="utf-8")
     else:
@@ -262,7 +286,26 @@ def _check(args: argparse.Namespace) -> int:
 
     if run.missing or any(notice.error for notice in run.report.notices):
         return EXIT_ERROR
+    if fixed and args.exit_non_zero_on_fix and not args.exit_zero:
+        return EXIT_FINDINGS
     return EXIT_CLEAN if args.exit_zero or not _fails(run.report, args.fail_on) else EXIT_FINDINGS
+
+
+def _statistics(report) -> str:
+    """How many findings each rule has, most first (ruff's --statistics): count, rule,
+    name, and whether --fix (safe) or --fix --unsafe-fixes can fix them."""
+    from collections import Counter
+
+    from flylint.registry import rule_data
+
+    rules = rule_data.rules()
+    counts = Counter(d.rule_id for d in report.diagnostics)
+    lines = []
+    for rule_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        info = rules[rule_id]
+        fix = {"safe": "[*] ", "unsafe": "[-] "}.get(info.fix_kind or "", "    ")
+        lines.append(f"{count:>5}\t{rule_id}\t{fix}{info.name}")
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _fails(report, fail_on: str | None) -> bool:
