@@ -212,3 +212,13 @@ def test_exit_non_zero_on_fix(tmp_path: Path, capsys) -> None:
     assert lint(capsys, "--exit-non-zero-on-fix", *args)[0] == 1
     assert "internal_port = 8080" in (tmp_path / "fly.toml").read_text(encoding="utf-8")
     assert lint(capsys, "--exit-non-zero-on-fix", *args)[0] == 0  # nothing left to fix
+
+
+@pytest.mark.parametrize(("choice", "coloured"), [("always", True), ("never", False)])
+def test_color_always_and_never_win_over_the_environment(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, choice: str, coloured: bool
+) -> None:
+    monkeypatch.setenv("NO_COLOR" if coloured else "FORCE_COLOR", "1")
+    write(tmp_path / "fly.toml", 'app = "web"\n' + INSECURE)
+    main(["check", "--color", choice, "--select", "FLY201", str(tmp_path)])
+    assert ("\x1b[" in capsys.readouterr().out) is coloured

@@ -109,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
         "the deployed app does; see each rule's page)",
     )
     check.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text format: auto (on a terminal, unless NO_COLOR is set; "
+        "FORCE_COLOR forces it), always or never",
+    )
+    check.add_argument(
         "--exit-non-zero-on-fix",
         action="store_true",
         help="with --fix, exit 1 when a fix was applied, even if no finding remains",
@@ -181,7 +188,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _use_color(stream) -> bool:
+def _use_color(stream, choice: str = "auto") -> bool:
+    """--color always/never decide; auto: NO_COLOR, then FORCE_COLOR, then a terminal."""
+    if choice != "auto":
+        return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
@@ -272,7 +282,7 @@ def _check(args: argparse.Namespace) -> int:
         report.diagnostics = [d for i, d in enumerate(report.diagnostics) if i not in hidden]
         report.baselined = len(hidden)
     to_file = args.output is not None
-    options = OutputOptions(root=root, color=not to_file and _use_color(sys.stdout))
+    options = OutputOptions(root=root, color=not to_file and _use_color(sys.stdout, args.color))
     if args.statistics:
         rendered = _statistics(run.report)
     else:
