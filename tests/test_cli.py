@@ -222,3 +222,37 @@ def test_color_always_and_never_win_over_the_environment(
     write(tmp_path / "fly.toml", 'app = "web"\n' + INSECURE)
     main(["check", "--color", choice, "--select", "FLY201", str(tmp_path)])
     assert ("\x1b[" in capsys.readouterr().out) is coloured
+
+
+TOKEN_MODULE = 'TOKEN = "ghp_R7dXk2LmQ9vT4wZp8sYc1bNf6hJu3eAoKi0M"\n'
+
+
+def test_exclude_keeps_files_a_walk_finds_from_being_linted(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "vendor" / "lib.py", TOKEN_MODULE)
+    write(tmp_path / "app" / "schema_generated.py", TOKEN_MODULE)
+    write(tmp_path / "app" / "views.py", TOKEN_MODULE)
+    write(tmp_path / "flylint.toml", 'exclude = ["vendor/", "*_generated.py"]\n')
+    code, out, _ = lint(capsys, ".", "--select", "FLY106")
+    assert (code, [line.split(":")[0] for line in out.splitlines()]) == (1, ["app/views.py"])
+    # Named on the command line, a file is linted unless --force-exclude (pre-commit's).
+    assert lint(capsys, "vendor/lib.py", "--select", "FLY106")[0] == 1
+    assert lint(capsys, "--force-exclude", "vendor/lib.py", "--select", "FLY106") == (0, "", "")
+    # --extend-exclude adds to the configuration's; --exclude stands in for it.
+    assert lint(capsys, "--extend-exclude", "app/", ".", "--select", "FLY106")[0] == 0
+    code, out, _ = lint(capsys, "--exclude", "app/views.py", ".", "--select", "FLY106")
+    assert sorted(line.split(":")[0] for line in out.splitlines()) == [
+        "app/schema_generated.py",
+        "vendor/lib.py",
+    ]
+
+
+def test_an_unknown_exclude_value_is_a_configuration_error(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "flylint.toml", 'exclude = "vendor/"\n')
+    write(tmp_path / "app.py", "x = 1\n")
+    code, _, err = lint(capsys, str(tmp_path))
+    assert code == 2 and "exclude must be a list of strings" in err
+

@@ -109,6 +109,24 @@ def _parser() -> argparse.ArgumentParser:
         "the deployed app does; see each rule's page)",
     )
     check.add_argument(
+        "--exclude",
+        action="append",
+        metavar="PATTERN",
+        help="do not lint the files a walk finds that match PATTERN (gitignore syntax, "
+        "relative to the working directory), in place of the configuration's exclude",
+    )
+    check.add_argument(
+        "--extend-exclude",
+        action="append",
+        metavar="PATTERN",
+        help="as --exclude, in addition to the configuration's exclude",
+    )
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="exclude the files named on the command line too (for pre-commit, which names them)",
+    )
+    check.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
@@ -217,7 +235,15 @@ def _check(args: argparse.Namespace) -> int:
         settings.load(args.config)
     if args.unsafe_fixes and not args.fix:
         raise selection.UsageError("--unsafe-fixes goes with --fix (--diff shows every fix)")
-    options = engine.Options(args.select, args.ignore, args.config, args.min_confidence)
+    options = engine.Options(
+        args.select,
+        args.ignore,
+        args.config,
+        args.min_confidence,
+        exclude=tuple(args.exclude) if args.exclude is not None else None,
+        extend_exclude=tuple(args.extend_exclude or ()),
+        force_exclude=args.force_exclude,
+    )
     refusal = cache.active().refusal
     if refusal:
         print(f"flylint: warning: {printable(refusal)}", file=sys.stderr)
@@ -254,7 +280,8 @@ def _check(args: argparse.Namespace) -> int:
     run.report.notices += [
         Notice(missing, "no such file or directory", error=True) for missing in run.missing
     ]
-    if not run.report.files_checked and not run.report.notices and not args.quiet:
+    nothing = not run.report.files_checked and not run.report.notices and not run.excluded
+    if nothing and not args.quiet:
         # As ruff warns: a run that lints nothing is usually a mistaken path or exclude.
         named = ", ".join(printable(str(p)) for p in args.paths) or "."
         print(

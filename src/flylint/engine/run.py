@@ -41,7 +41,10 @@ RESULT_SLOT = "result"
 class Options(Record):
     """What the command line says about rules and configuration."""
 
-    __slots__ = ("config", "ignore", "min_confidence", "select")
+    __slots__ = (
+        "config", "exclude", "extend_exclude", "force_exclude", "ignore", "min_confidence",
+        "select",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -49,19 +52,29 @@ class Options(Record):
         ignore: Iterable[str] = (),
         config: Path | None = None,
         min_confidence: str | None = None,
+        exclude: tuple[str, ...] | None = None,
+        extend_exclude: tuple[str, ...] = (),
+        force_exclude: bool = False,
     ) -> None:
         self.select = select  # None: each file's configuration decides
         self.ignore = tuple(ignore)  # added to each configuration's
         self.config = config  # --config FILE: one configuration for every file
         self.min_confidence = min_confidence  # None: each file's configuration decides
+        # --exclude (in place of the configurations' exclude; None: not given) and
+        # --extend-exclude (added to them) patterns, relative to the working directory;
+        # --force-exclude: files named on the command line are excluded too.
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.force_exclude = force_exclude
 
 
 class Run:
-    __slots__ = ("fly_tomls", "missing", "report")
+    __slots__ = ("excluded", "fly_tomls", "missing", "report")
 
     def __init__(self, missing: list[Path], report: Report) -> None:
         self.report = report
         self.missing = missing
+        self.excluded = 0  # files exclude kept from being linted
         self.fly_tomls: dict[Path, bytes] = {}  # each linted fly.toml as read, for --fix
 
 
@@ -495,6 +508,8 @@ def lint(
             session.gatherers[root] = gatherer
     targets = _kinds_from_the_model(session, targets, root_of, editor)
     _attach_dockerfiles(session, targets, root_of)
+    kept = [t for t in targets if not _excluded(session, t, root_of)]
+    run.excluded, targets = len(targets) - len(kept), kept
 
     results: list[tuple[int, FileResult]] = []
     todo: list[_Job] = []
@@ -553,6 +568,24 @@ def lint(
     index.save()
     _report(session, results)
     return run
+
+
+def _excluded(session: _Session, target: Target, root_of: dict[str, str]) -> bool:
+    """Whether the configuration's ``exclude`` (or --exclude) keeps ``target`` from being
+    linted: found by a walk, or named with --force-exclude (what pre-commit passes)."""
+    options = session.options
+    if target.explicit and not options.force_exclude:
+        return False
+    from flylint.repository.settings import matches
+
+    given = (*(options.exclude or ()), *options.extend_exclude)
+    if given and matches(session.cwd, given, target.resolved):
+        return True
+    if options.exclude is not None:
+        return False
+    root = root_of.setdefault(target.resolved, session.roots.of(target.resolved))
+    config = session.settings[session.settings_for(root, target.resolved)].config
+    return config.excludes(target.resolved)
 
 
 def _kinds_from_the_model(

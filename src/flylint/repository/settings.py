@@ -3,8 +3,9 @@
 directory, no higher than the repository root, as ruff resolves its configuration (a
 pyproject.toml without ``[tool.flylint]`` is passed over); ``--config FILE`` names one for
 every file. Unknown keys and rule ids are errors (exit 2), never silently ignored.
-``per-file-ignores`` keys are gitignore patterns relative to the directory of the file
-that declares them (``*.py`` at any depth, ``/top.py`` only there, ``scripts/`` all under
+``per-file-ignores`` keys and ``exclude`` entries (files a walk does not lint; named
+ones too with ``--force-exclude``) are gitignore patterns relative to the directory of the
+file that declares them (``*.py`` at any depth, ``/top.py`` only there, ``scripts/`` all under
 any ``scripts`` directory); a key starting with ``!`` applies to the files it does NOT
 match, as in ruff. ``extra-patterns`` regexes are RE2's (matched in time linear in the
 value, so without backreferences, lookahead or lookbehind).
@@ -13,6 +14,7 @@ value, so without backreferences, lookahead or lookbehind).
     select = ["ALL"]
     ignore = ["FLY202"]
     own-apps = ["shop-staging"]          # also this app's own names (no FLY401/FLY402)
+    exclude = ["vendor/", "*_generated.py"]
     [tool.flylint.per-file-ignores]
     "scripts/" = ["FLY106"]
     [tool.flylint.secrets]
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 
 _KEYS = {
     "select", "ignore", "per-file-ignores", "own-apps", "secrets", "min-confidence", "fail-on",
+    "exclude",
 }  # fmt: skip
 _SECRET_KEYS = {"allowlist", "extra-patterns"}
 _PATTERN_KEYS = {"id", "description", "regex"}
@@ -114,6 +117,7 @@ class _Memo:
 class Config(Record, _Memo):
     __slots__ = (
         "allowlist",
+        "exclude",
         "extra_patterns",
         "fail_on",
         "ignore",
@@ -135,6 +139,7 @@ class Config(Record, _Memo):
         extra_patterns: tuple[ExtraPattern, ...] = (),
         min_confidence: str | None = None,
         fail_on: str | None = None,
+        exclude: tuple[str, ...] = (),
     ) -> None:
         self.path = path  # where it was read from; None: defaults
         self.select = select
@@ -148,6 +153,9 @@ class Config(Record, _Memo):
         self.min_confidence = min_confidence
         # The least level of the file's findings that fails the run (None: any finding).
         self.fail_on = fail_on
+        # Files not linted (their facts still count for the others): patterns as keys of
+        # per-file-ignores are read. Not in the fingerprint: no other file's result changes.
+        self.exclude = exclude
         self._memo: tuple[str, list[_Matcher]] | None = None
 
     def directory(self) -> str:
@@ -184,6 +192,10 @@ class Config(Record, _Memo):
             for selector in selectors
         ]
 
+    def excludes(self, resolved: str) -> bool:
+        """Whether ``exclude`` names the file at ``resolved`` (resolved, absolute)."""
+        return bool(self.exclude) and matches(self.directory(), self.exclude, resolved)
+
     def fingerprint(self) -> str:
         """A digest of everything in this configuration that changes results, for cache
         keys: equal for equal configurations, different when any option differs."""
@@ -202,6 +214,25 @@ class Config(Record, _Memo):
             repr(sorted(self.allowlist)),
             repr([(p.id, p.description, p.regex.pattern) for p in self.extra_patterns]),
         )
+
+
+def matches(base: str, patterns: Sequence[str], resolved: str) -> bool:
+    """Whether one of the gitignore ``patterns``, relative to the directory ``base``,
+    matches the file at ``resolved`` (a pattern without "/" at any depth, as git reads
+    it; a file outside ``base`` only by such a pattern)."""
+    return any(
+        ((inside or floating) and spec.ignores(relative, False)) != negated
+        for relative, inside in [_relative_to(base, resolved)]
+        for spec, floating, negated, _ in _compile({pattern: [] for pattern in patterns})
+    )
+
+
+def _relative_to(base: str, resolved: str) -> tuple[str, bool]:
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    inside = resolved.startswith(prefix)
+    relative = resolved[len(prefix) :] if inside else os.path.splitdrive(resolved)[1]
+    relative = relative.lstrip(os.sep)
+    return (relative.replace(os.sep, "/") if os.sep != "/" else relative), inside
 
 
 def _compile(per_file_ignores: Mapping[str, list[str]]) -> list[_Matcher]:
@@ -355,6 +386,7 @@ def load(path: Path) -> Config:
         extra_patterns=tuple(_pattern(path, p) for p in secrets.get("extra-patterns", [])),
         min_confidence=min_confidence,
         fail_on=fail_on,
+        exclude=tuple(_strings(path, "exclude", table.get("exclude", []))),
     )
 
 
