@@ -255,4 +255,3 @@ def test_an_unknown_exclude_value_is_a_configuration_error(tmp_path: Path, capsy
     write(tmp_path / "app.py", "x = 1\n")
     code, _, err = lint(capsys, str(tmp_path))
     assert code == 2 and "exclude must be a list of strings" in err
-
