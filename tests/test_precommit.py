@@ -64,3 +64,26 @@ def test_hook_fails_on_findings_in_changed_files_and_passes_once_fixed(tmp_path:
     result = try_repo(repo, "lib/ping.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
+
+
+def test_hook_passes_a_dockerfile_of_any_variant_name_and_not_its_ignore_file(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "app"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "fly.toml").write_text(
+        'app = "portal"\n\n[build]\n  dockerfile = "Dockerfile-web"\n', encoding="utf-8"
+    )
+    (repo / "Dockerfile-web").write_text(
+        "FROM python:3.12-slim\nENV STRIPE_SECRET_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n",
+        encoding="utf-8",
+    )
+    (repo / "Dockerfile-web.dockerignore").write_text(".env*\n", encoding="utf-8")
+    git(repo, "add", ".")
+    result = try_repo(repo, "Dockerfile-web", "Dockerfile-web.dockerignore")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Dockerfile-web\n  2:5  FLY103" in result.stdout
+    # Had the hook passed the ignore-file, it would be linted as a config: FLY000.
+    assert "Dockerfile-web.dockerignore" not in result.stdout
+    assert "FLY000" not in result.stdout

@@ -39,7 +39,12 @@ def classify(name: str) -> FileKind | None:
 
 
 def classify_explicit(path: Path) -> FileKind:
-    """A file named on the command line is always linted; unknown names are Fly config."""
+    """A file named on the command line is always linted; unknown names are Fly config,
+    but for a Dockerfile variant's name (Dockerfile-web, Dockerfile_prod: pre-commit's
+    hook passes them, as a config may build with one)."""
+    lower = path.name.lower()
+    if lower.startswith(("dockerfile-", "dockerfile_")) and "." not in lower:
+        return FileKind.DOCKERFILE
     return classify(path.name) or FileKind.FLY_TOML
 
 
